@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.ts'
+import type { Pool } from './db/pool.ts'
+import { registerAccountRoutes } from './features/account/routes.ts'
+import { registerApiRoutes } from './features/api/routes.ts'
+import { registerAuditRoutes } from './features/audit/routes.ts'
+import { registerAuthRoutes } from './features/auth/routes.ts'
+import { registerHomeRoutes } from './features/home/routes.ts'
+import { registerStaffRoutes } from './features/staff/routes.ts'
+import { registerAssets } from './web/assets.ts'
+import { registerAuth } from './web/auth-plugin.ts'
+import { registerErrorHandling } from './web/error-handler.ts'
+import { navigationFor } from './web/navigation.ts'
+import { NotFoundError } from './web/errors.ts'
+import { createViewEnvironment } from './web/views.ts'
+
+export type AppDeps = {
+  pool: Pool
+  config: Config
+  /** The clock every rule reads; tests pass a fixed one. */
+  clock?: () => Date
+  logger?: FastifyServerOptions['logger']
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    page(template: string, context?: Record<string, unknown>): FastifyReply
+  }
+  interface FastifyInstance {
+    deps: Required<Pick<AppDeps, 'pool' | 'config' | 'clock'>>
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Builds the whole app. No side effects at import; the caller owns the pool and the server. */
+export async function buildApp({ pool, config, clock = () => new Date(), logger = false }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    requestIdHeader: false,
+    genReqId: () => randomBytes(6).toString('hex'),
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+  app.decorate('deps', { pool, config, clock })
+
+  const views = createViewEnvironment()
+  const csrfSecret = await loadCsrfSecret(pool)
+
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: config.secureCookies ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.secureCookies,
+  })
+  await app.register(cookie)
+  await app.register(formbody, { bodyLimit: 256 * 1024 })
+  await app.register(rateLimit, { global: false })
+
+  app.decorateReply('page', function (this, template: string, context: Record<string, unknown> = {}) {
+    const request = this.request
+    const roles = request.school?.roles ?? []
+    const html = views.render(template, {
+      principal: request.principal,
+      school: request.school,
+      schools: request.principal?.schools ?? [],
+      roles,
+      navigation: request.principal ? navigationFor(roles, request.url.split('?')[0] ?? '/') : [],
+      csrfToken: request.csrfToken,
+      cspNonce: this.cspNonce?.script,
+      serviceName: 'Doorstep',
+      ...context,
+    })
+    return this.type('text/html; charset=utf-8').send(html)
+  })
+
+  // Ids in paths are UUIDs; anything else is simply a page that does not exist.
+  app.addHook('preValidation', async (request) => {
+    for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, string>)) {
+      if (name.endsWith('Id') && !UUID.test(value)) throw new NotFoundError()
+    }
+  })
+
+  registerAuth(app, { pool, config, clock, csrfSecret })
+  registerErrorHandling(app)
+  registerAssets(app)
+  app.get('/healthz', { config: { access: 'public' } }, async () => {
+    await pool.query('SELECT 1')
+    return { status: 'ok' }
+  })
+  registerAuthRoutes(app)
+  registerHomeRoutes(app)
+  registerStaffRoutes(app)
+  registerAccountRoutes(app)
+  registerAuditRoutes(app)
+  registerApiRoutes(app)
+  return app
+}
+
+async function loadCsrfSecret(pool: Pool): Promise<string> {
+  await pool.query(`INSERT INTO app_secrets (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING`, [
+    randomBytes(32).toString('hex'),
+  ])
+  const { rows } = await pool.query<{ value: string }>(`SELECT value FROM app_secrets WHERE name = 'csrf'`)
+  return rows[0]!.value
+}

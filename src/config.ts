@@ -1,0 +1,79 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+/**
+ * The one place that reads process.env. Every variable is parsed and typed here; a bad
+ * value stops the process with a list of every problem, not just the first.
+ */
+const booleanish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], {
+    error: 'must be one of 1, 0, true, false, yes, no, on, off',
+  })
+  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value))
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('localhost'),
+  PUBLIC_URL: z.url({ error: 'must be a URL such as https://doorstep.example.org' }).default('http://localhost:3000'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
+    .optional(),
+  DOORSTEP_DATA_DIR: z.string().min(1).default('data'),
+  DOORSTEP_DEMO: booleanish.default(true),
+  SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int().min(1).max(24 * 60).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number({ error: 'must be a number of hours' }).int().min(1).max(24 * 7).default(12),
+  SIGN_IN_MAX_FAILURES: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(5),
+  SIGN_IN_LOCKOUT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int().min(1).max(24 * 60).default(15),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test'
+  port: number
+  host: string
+  publicUrl: URL
+  secureCookies: boolean
+  databaseUrl: string | undefined
+  dataDir: string
+  demo: boolean
+  session: Readonly<{ idleMinutes: number; absoluteHours: number }>
+  signIn: Readonly<{ maxFailures: number; lockoutMinutes: number }>
+  logLevel: string
+}>
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Doorstep cannot start: fix these environment variables:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new ConfigError(problems)
+  }
+  const e = parsed.data
+  const publicUrl = new URL(e.PUBLIC_URL)
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    secureCookies: publicUrl.protocol === 'https:',
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DOORSTEP_DATA_DIR),
+    demo: e.DOORSTEP_DEMO,
+    session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
+    signIn: Object.freeze({ maxFailures: e.SIGN_IN_MAX_FAILURES, lockoutMinutes: e.SIGN_IN_LOCKOUT_MINUTES }),
+    logLevel: e.LOG_LEVEL,
+  })
+}
+
+/** Settings for tests: the defaults, with overrides. Never reads process.env. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return Object.freeze({ ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), ...overrides })
+}

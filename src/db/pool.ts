@@ -1,0 +1,31 @@
+import pg from 'pg'
+
+export type Pool = pg.Pool
+export type Db = pg.Pool | pg.PoolClient
+
+// Dates stay as text: a school day is a calendar date, not a moment in UTC.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value)
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+
+export function createPool(connectionString: string, max = 10): Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: 'doorstep' })
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', () => {})
+  return pool
+}
+
+/** Runs `work` in one transaction: everything it writes is kept, or nothing is. */
+export async function inTransaction<T>(pool: Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  } finally {
+    client.release()
+  }
+}

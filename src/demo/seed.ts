@@ -1,0 +1,110 @@
+import type pg from 'pg'
+import { recordAudit } from '../audit/audit.ts'
+import { inTransaction, type Pool } from '../db/pool.ts'
+import type { SchoolRole } from '../domain/roles.ts'
+import { hashPassword } from '../features/auth/passwords.ts'
+
+/**
+ * Demo data: one trust with five schools, one per seed policy, and staff in every role.
+ * Every demo account uses the same password, printed at start-up. Features that hold
+ * school data (pupils, families, visits …) add theirs through `demoSeeders`.
+ */
+export const DEMO_PASSWORD = 'doorstep-demo'
+
+export const demoSchools = [
+  { key: 'harton', name: 'Harton Academy', preset: 'harton-academy-2024' },
+  { key: 'kings-gomer', name: "King's Academy Gomer", preset: 'kings-academy-gomer-2024' },
+  { key: 'morecambe-road', name: 'Morecambe Road School', preset: 'morecambe-road-2024' },
+  { key: 'westside', name: 'Westside School', preset: 'westside-2025' },
+  { key: 'wna', name: 'WNA', preset: 'wna-protocol-2017' },
+] as const
+
+export type DemoSchoolKey = (typeof demoSchools)[number]['key']
+
+const demoStaff: Array<{ local: string; roles: SchoolRole[] }> = [
+  { local: 'head', roles: ['headteacher'] },
+  { local: 'deputy', roles: ['associate_head', 'slt'] },
+  { local: 'dsl', roles: ['dsl', 'slt'] },
+  { local: 'deputy.dsl', roles: ['deputy_dsl'] },
+  { local: 'slt', roles: ['slt'] },
+  { local: 'office', roles: ['office'] },
+  { local: 'visitor', roles: ['visitor'] },
+  { local: 'visitor2', roles: ['visitor'] },
+  { local: 'governor', roles: ['governor'] },
+  { local: 'admin', roles: ['school_admin'] },
+]
+
+// Different people in each school, so a name on a page says which school it came from.
+const firstNames = ['Helen', 'Aisha', 'Daniel', 'Grace', 'Tom', 'Priya', 'Sam', 'Jo', 'Martin', 'Rita']
+const surnames = ['Hughes', 'Rahman', 'Okafor', 'Lindqvist', 'Baker']
+const staffName = (schoolIndex: number, personIndex: number) =>
+  `${firstNames[personIndex]} ${surnames[schoolIndex]}-${['Ash', 'Birch', 'Cedar', 'Elm', 'Hazel', 'Larch', 'Maple', 'Oak', 'Rowan', 'Willow'][personIndex]}`
+const staffMobile = (schoolIndex: number, personIndex: number) => `077009${String(schoolIndex * 100 + personIndex + 100).padStart(5, '0')}`
+
+export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset: string; staff: Record<string, string> }
+export type DemoSeeder = (client: pg.PoolClient, schools: DemoSchool[], now: Date) => Promise<void>
+
+/** Features append their demo data here (called in order, in the same transaction). */
+export const demoSeeders: DemoSeeder[] = []
+
+export function demoEmail(local: string, schoolKey: string): string {
+  return `${local}@${schoolKey}.example`
+}
+
+export const TRUST_ADMIN_EMAIL = 'trust.admin@demo-trust.example'
+
+export async function isEmpty(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM organisations')
+  return rows[0]?.n === 0
+}
+
+/** Seeds the demo trust. Returns the sign-ins to print. Run on an empty database only. */
+export async function seedDemo(pool: Pool, now: Date = new Date()): Promise<Array<{ school: string; email: string; roles: string }>> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD)
+  const system = { userId: null, name: 'Doorstep demo set-up' }
+  return inTransaction(pool, async (client) => {
+    const org = await client.query<{ id: string }>(
+      `INSERT INTO organisations (name, kind) VALUES ('Doorstep Demo Trust', 'trust') RETURNING id`,
+    )
+    const organisationId = org.rows[0]!.id
+    const trustAdmin = await client.query<{ id: string }>(
+      `INSERT INTO users (email, name, password_hash, mobile) VALUES ($1, 'Chris Morgan', $2, '07700900100') RETURNING id`,
+      [TRUST_ADMIN_EMAIL, passwordHash],
+    )
+    await client.query('INSERT INTO organisation_admins (organisation_id, user_id) VALUES ($1, $2)', [organisationId, trustAdmin.rows[0]!.id])
+    const signIns = [{ school: 'All demo schools', email: TRUST_ADMIN_EMAIL, roles: 'trust admin' }]
+    const schools: DemoSchool[] = []
+    for (const [schoolIndex, demo] of demoSchools.entries()) {
+      const school = await client.query<{ id: string }>(
+        'INSERT INTO schools (organisation_id, name, preset) VALUES ($1, $2, $3) RETURNING id',
+        [organisationId, demo.name, demo.preset],
+      )
+      const schoolId = school.rows[0]!.id
+      const staff: Record<string, string> = {}
+      for (const [personIndex, person] of demoStaff.entries()) {
+        const email = demoEmail(person.local, demo.key)
+        const user = await client.query<{ id: string }>(
+          'INSERT INTO users (email, name, password_hash, mobile) VALUES ($1, $2, $3, $4) RETURNING id',
+          [email, staffName(schoolIndex, personIndex), passwordHash, staffMobile(schoolIndex, personIndex)],
+        )
+        const userId = user.rows[0]!.id
+        staff[person.local] = userId
+        for (const role of person.roles) {
+          await client.query('INSERT INTO school_memberships (school_id, user_id, role) VALUES ($1, $2, $3)', [schoolId, userId, role])
+        }
+        signIns.push({ school: demo.name, email, roles: person.roles.join(', ') })
+      }
+      await recordAudit(client, {
+        schoolId,
+        actor: system,
+        action: 'school.created',
+        subjectType: 'school',
+        subjectId: schoolId,
+        summary: `Created the demo school ${demo.name} with the ${demo.preset} policy preset and ${demoStaff.length} staff`,
+      }, now)
+      schools.push({ id: schoolId, key: demo.key, name: demo.name, preset: demo.preset, staff })
+    }
+    for (const seeder of demoSeeders) await seeder(client, schools, now)
+    return signIns
+  })
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { listAudit } from '../../audit/audit.ts'
+import { schoolOf } from '../../web/auth-plugin.ts'
+import { errorView, parseForm } from '../../web/forms.ts'
+import { auditViewers } from '../../web/navigation.ts'
+import { listStaff } from '../staff/repository.ts'
+
+const PAGE_SIZE = 50
+const isoDate = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date like 2026-11-25')
+  .refine((value) => !Number.isNaN(new Date(`${value}T00:00:00Z`).getTime()) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'Enter a real date')
+
+const filterForm = z
+  .object({
+    person: z.union([z.literal(''), z.uuid('Choose a person from the list')]).optional(),
+    from: z.union([z.literal(''), isoDate]).optional(),
+    to: z.union([z.literal(''), isoDate]).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).optional(),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ['to'], message: 'The end date must be the same as or after the start date' })
+
+export function registerAuditRoutes(app: FastifyInstance): void {
+  const { pool } = app.deps
+  app.get('/audit', { config: { access: { roles: auditViewers } } }, async (request, reply) => {
+    const school = schoolOf(request)
+    const staff = await listStaff(pool, school.id)
+    const form = parseForm(filterForm, request.query)
+    const query = request.query as Record<string, string | undefined>
+    if (!form.ok) {
+      return reply.status(400).page('audit/views/audit.njk', { title: 'History', staff, filter: query, rows: [], total: 0, ...errorView(form.errors) })
+    }
+    const page = form.data.page ?? 1
+    const { rows, total } = await listAudit(pool, school.id, {
+      actorUserId: form.data.person || undefined,
+      from: form.data.from || undefined,
+      to: form.data.to || undefined,
+      limit: PAGE_SIZE,
+      offset: (page - 1) * PAGE_SIZE,
+    })
+    const params = new URLSearchParams({ person: form.data.person ?? '', from: form.data.from ?? '', to: form.data.to ?? '' })
+    return reply.page('audit/views/audit.njk', {
+      title: 'History',
+      staff,
+      filter: query,
+      rows,
+      total,
+      page,
+      previousHref: page > 1 ? `/audit?${params}&page=${page - 1}` : undefined,
+      nextHref: page * PAGE_SIZE < total ? `/audit?${params}&page=${page + 1}` : undefined,
+    })
+  })
+}

@@ -1,0 +1,58 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import * as sass from 'sass'
+
+const require = createRequire(import.meta.url)
+const here = path.dirname(fileURLToPath(import.meta.url))
+const govukDir = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist', 'govuk')
+const nodeModules = path.resolve(path.dirname(require.resolve('govuk-frontend/package.json')), '..')
+
+let css: Promise<string> | undefined
+
+/** The stylesheet is compiled from Sass once per process, on first request. */
+export function stylesheet(): Promise<string> {
+  css ??= sass
+    .compileAsync(path.join(here, '..', 'views', 'app.scss'), {
+      loadPaths: [nodeModules],
+      style: 'compressed',
+      quietDeps: true,
+    })
+    .then((result) => result.css)
+  return css
+}
+
+const appScript = `import { initAll } from '/assets/govuk-frontend.min.js'\ninitAll()\n`
+
+const logo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="4" fill="#1d70b8"/><path d="M9 26V8h9a5 5 0 0 1 5 5v13z" fill="#fff"/><circle cx="19" cy="18" r="1.5" fill="#1d70b8"/></svg>`
+
+const types: Record<string, string> = {
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+}
+
+export function registerAssets(app: FastifyInstance): void {
+  const publicRoute = { config: { access: 'public' as const } }
+  app.get('/assets/app.css', publicRoute, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(await stylesheet()),
+  )
+  app.get('/assets/app.js', publicRoute, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(appScript),
+  )
+  app.get('/assets/govuk-frontend.min.js', publicRoute, async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=86400')
+      .send(await fs.readFile(path.join(govukDir, 'govuk-frontend.min.js'))),
+  )
+  app.get('/assets/doorstep.svg', publicRoute, async (_request, reply) => reply.type('image/svg+xml').send(logo))
+  app.get<{ Params: { file: string } }>('/assets/images/:file', publicRoute, async (request, reply) => {
+    const file = path.basename(request.params.file)
+    const body = await fs.readFile(path.join(govukDir, 'assets', 'images', file)).catch(() => undefined)
+    if (!body) return reply.callNotFound()
+    return reply.type(types[path.extname(file)] ?? 'application/octet-stream').header('cache-control', 'public, max-age=86400').send(body)
+  })
+}

@@ -1,0 +1,144 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config.ts'
+import type { Pool } from '../db/pool.ts'
+import type { SchoolRole } from '../domain/roles.ts'
+import { resolveApiToken } from '../features/account/api-tokens.ts'
+import {
+  PRE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  csrfMatches,
+  csrfToken,
+  newToken,
+  resumeSession,
+  type SessionRow,
+} from '../features/auth/sessions.ts'
+import { findUserById, schoolsOf, type SchoolAccess } from '../features/staff/repository.ts'
+import { ForbiddenError, HttpError, NotFoundError, UnauthorisedError } from './errors.ts'
+
+/**
+ * Who may call a route. Every route must say (the app refuses to start otherwise):
+ *  - 'public'      anyone, signed in or not;
+ *  - 'signed-in'   any signed-in person;
+ *  - { roles }     a signed-in person holding one of these roles in the current school.
+ * For HTML pages the current school is the one chosen in the session; for API routes with a
+ * :schoolId parameter it is that school, which the caller must belong to (404 otherwise).
+ */
+export type Access = 'public' | 'signed-in' | { roles: readonly SchoolRole[] }
+
+export type Principal = {
+  user: { id: string; name: string; email: string }
+  schools: SchoolAccess[]
+  via: 'session' | 'token'
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+  }
+  interface FastifyRequest {
+    principal: Principal | undefined
+    session: SessionRow | undefined
+    school: SchoolAccess | undefined
+    csrfToken: string
+  }
+}
+
+export function isApi(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/')
+}
+
+export type AuthOptions = { pool: Pool; config: Config; clock: () => Date; csrfSecret: string }
+
+export function registerAuth(app: FastifyInstance, { pool, config, clock, csrfSecret }: AuthOptions): void {
+  app.decorateRequest('principal', undefined)
+  app.decorateRequest('session', undefined)
+  app.decorateRequest('school', undefined)
+  app.decorateRequest('csrfToken', '')
+
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.access && !route.url.startsWith('*')) {
+      throw new Error(`Route ${route.method} ${route.url} does not declare who may call it (config.access).`)
+    }
+  })
+
+  app.addHook('preHandler', async (request, reply) => {
+    const access = request.routeOptions.config.access
+    if (!access) return // not-found handler
+    await identify(request, reply)
+    checkCsrf(request)
+    if (access === 'public') return
+    if (!request.principal) throw new UnauthorisedError()
+    if (access === 'signed-in') return
+    const school = request.school
+    if (!school) throw new ForbiddenError('You do not have a role in any school yet. Ask your school admin to add you.')
+    if (!access.roles.some((role) => school.roles.includes(role))) throw new ForbiddenError()
+  })
+
+  async function identify(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const now = clock()
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+    if (request.headers.authorization !== undefined && isApi(request)) {
+      if (!bearer) throw new UnauthorisedError('The Authorization header must be "Bearer <API token>".')
+      const userId = await resolveApiToken(pool, bearer, now)
+      if (!userId) throw new UnauthorisedError('This API token is not valid: it may have been revoked. Create a new one on your account page.')
+      await loadPrincipal(request, userId, 'token', null)
+    } else {
+      const cookie = request.cookies[SESSION_COOKIE]
+      const session = cookie ? await resumeSession(pool, cookie, now, config) : undefined
+      if (session) {
+        request.session = session
+        await loadPrincipal(request, session.userId, 'session', session.schoolId)
+        request.csrfToken = csrfToken(csrfSecret, `session:${session.idHash}`)
+      } else {
+        if (cookie) void reply.clearCookie(SESSION_COOKIE, { path: '/' })
+        let pre = request.cookies[PRE_SESSION_COOKIE]
+        if (!pre) {
+          pre = newToken()
+          void reply.setCookie(PRE_SESSION_COOKIE, pre, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies })
+        }
+        request.csrfToken = csrfToken(csrfSecret, `pre:${pre}`)
+      }
+    }
+  }
+
+  async function loadPrincipal(request: FastifyRequest, userId: string, via: Principal['via'], sessionSchoolId: string | null) {
+    const user = await findUserById(pool, userId)
+    if (!user || !user.active) return
+    const schools = await schoolsOf(pool, user.id)
+    request.principal = { user: { id: user.id, name: user.name, email: user.email }, schools, via }
+    const params = request.params as Record<string, string | undefined>
+    if (params.schoolId !== undefined) {
+      request.school = schools.find((s) => s.id === params.schoolId)
+      if (!request.school) throw new NotFoundError('There is no school with that id that you belong to.')
+    } else {
+      request.school = schools.find((s) => s.id === sessionSchoolId) ?? schools[0]
+    }
+  }
+
+  function checkCsrf(request: FastifyRequest): void {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return
+    if (request.principal?.via === 'token') return
+    const body = request.body as Record<string, unknown> | undefined
+    const submitted = request.headers['x-csrf-token'] ?? body?._csrf
+    const binding = request.session ? `session:${request.session.idHash}` : `pre:${request.cookies[PRE_SESSION_COOKIE] ?? ''}`
+    if (!csrfMatches(csrfSecret, binding, submitted)) {
+      throw new HttpError(
+        403,
+        'Your form expired',
+        'This form was sent without a valid security token, so nothing was saved. Go back, reload the page and try again.',
+      )
+    }
+  }
+}
+
+/** The signed-in person making this request, as the audit history names them. */
+export function actorOf(request: FastifyRequest): { userId: string; name: string } {
+  if (!request.principal) throw new UnauthorisedError()
+  return { userId: request.principal.user.id, name: request.principal.user.name }
+}
+
+/** The school this request acts in; routes with role access always have one. */
+export function schoolOf(request: FastifyRequest): SchoolAccess {
+  if (!request.school) throw new ForbiddenError('You do not have a role in any school yet. Ask your school admin to add you.')
+  return request.school
+}

@@ -1,0 +1,31 @@
+import type { SchoolRole } from '../domain/roles.ts'
+
+/** The menu. Each entry shows only to people holding one of its roles in the current school. */
+type NavEntry = { href: string; text: string; roles: readonly SchoolRole[] | 'all' }
+
+export const auditViewers = ['school_admin', 'headteacher', 'dsl'] as const satisfies readonly SchoolRole[]
+export const staffAdmins = ['school_admin', 'headteacher'] as const satisfies readonly SchoolRole[]
+
+const entries: NavEntry[] = [
+  { href: '/', text: 'Home', roles: 'all' },
+  { href: '/staff', text: 'Staff', roles: staffAdmins },
+  { href: '/audit', text: 'History', roles: auditViewers },
+  { href: '/account', text: 'Your account', roles: 'all' },
+]
+
+export function navigationFor(roles: readonly SchoolRole[], currentPath: string) {
+  return entries
+    .filter((entry) => entry.roles === 'all' || entry.roles.some((role) => roles.includes(role)))
+    .map((entry) => ({
+      href: entry.href,
+      text: entry.text,
+      active: entry.href === '/' ? currentPath === '/' : currentPath === entry.href || currentPath.startsWith(`${entry.href}/`),
+    }))
+}
+
+/** Adds a menu entry; features call this when they register their routes. */
+export function addNavigation(entry: NavEntry, before = '/account'): void {
+  if (entries.some((e) => e.href === entry.href)) return
+  const index = entries.findIndex((e) => e.href === before)
+  entries.splice(index === -1 ? entries.length : index, 0, entry)
+}
