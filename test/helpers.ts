@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto'
+import type { TestContext } from 'node:test'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { buildApp } from '../src/app.ts'
+import { testConfig, type Config } from '../src/config.ts'
+import { createPool, type Pool } from '../src/db/pool.ts'
+import { DEMO_PASSWORD } from '../src/demo/seed.ts'
+import { SESSION_COOKIE, csrfToken, hashToken } from '../src/features/auth/sessions.ts'
+import { adminQuery, withDatabase, type TemplateKind } from './harness.ts'
+
+/**
+ * Helpers for integration tests: a fresh copy of a template database per test, and the real
+ * app built on it (app.inject, no sockets). Run through `npm test`, which sets the env below.
+ */
+function serverUrl(): string {
+  const url = process.env.DOORSTEP_TEST_SERVER_URL
+  if (!url) throw new Error('Run the tests with `npm test` (it starts PostgreSQL and sets DOORSTEP_TEST_SERVER_URL).')
+  return url
+}
+
+function templatePrefix(): string {
+  return process.env.DOORSTEP_TEST_PREFIX ?? 'doorstep_test'
+}
+
+/** A new database copied from a template, dropped when the test ends. */
+export async function testDatabase(t: TestContext, template: TemplateKind = 'demo'): Promise<{ pool: Pool; url: string }> {
+  const name = `${templatePrefix()}_${process.pid}_${randomBytes(4).toString('hex')}`
+  await adminQuery(serverUrl(), `CREATE DATABASE "${name}" TEMPLATE "${templatePrefix()}_${template}"`)
+  const url = withDatabase(serverUrl(), name)
+  const pool = createPool(url, 5)
+  t.after(async () => {
+    await pool.end()
+    await adminQuery(serverUrl(), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+  })
+  return { pool, url }
+}
+
+/** A clock tests can move. */
+export function fixedClock(start = new Date('2026-11-25T10:00:00Z')) {
+  let now = start.getTime()
+  const clock = () => new Date(now)
+  clock.advance = (ms: number) => {
+    now += ms
+  }
+  clock.set = (date: Date) => {
+    now = date.getTime()
+  }
+  return clock
+}
+
+export type TestApp = { app: FastifyInstance; pool: Pool; clock: ReturnType<typeof fixedClock>; config: Config }
+
+export async function testApp(
+  t: TestContext,
+  options: { template?: TemplateKind; config?: Partial<Config>; clock?: ReturnType<typeof fixedClock> } = {},
+): Promise<TestApp> {
+  const { pool } = await testDatabase(t, options.template ?? 'demo')
+  const clock = options.clock ?? fixedClock()
+  const config = testConfig(options.config)
+  const app = await buildApp({ pool, config, clock })
+  await app.ready()
+  t.after(() => app.close())
+  return { app, pool, clock, config }
+}
+
+type Form = Record<string, string | string[] | undefined>
+
+/** A signed-in browser: keeps its session cookie and adds the CSRF token to every form. */
+export type Agent = {
+  cookie: string
+  csrf: string
+  get(url: string): Promise<LightMyRequestResponse>
+  post(url: string, form?: Form): Promise<LightMyRequestResponse>
+  json(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<LightMyRequestResponse>
+}
+
+export function encodeForm(form: Form): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(form)) {
+    if (value === undefined) continue
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, item)
+  }
+  return params.toString()
+}
+
+export async function signIn({ app, pool }: TestApp, email: string, password = DEMO_PASSWORD): Promise<Agent> {
+  const page = await app.inject({ method: 'GET', url: '/sign-in' })
+  const pre = page.cookies.find((c) => c.name === 'doorstep_pre')?.value ?? ''
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
+  const response = await app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${pre}` },
+    payload: encodeForm({ _csrf: csrf, email, password }),
+  })
+  const session = response.cookies.find((c) => c.name === SESSION_COOKIE)?.value
+  if (response.statusCode !== 303 || !session) throw new Error(`Sign-in as ${email} failed: ${response.statusCode} ${response.body.slice(0, 500)}`)
+  return agentFor(app, session, await sessionCsrf(pool, session))
+}
+
+export async function sessionCsrf(pool: Pool, sessionCookie: string): Promise<string> {
+  const { rows } = await pool.query<{ value: string }>(`SELECT value FROM app_secrets WHERE name = 'csrf'`)
+  return csrfToken(rows[0]!.value, `session:${hashToken(sessionCookie)}`)
+}
+
+export function agentFor(app: FastifyInstance, sessionCookie: string, csrf: string): Agent {
+  const cookie = `${SESSION_COOKIE}=${sessionCookie}`
+  return {
+    cookie,
+    csrf,
+    get: (url) => app.inject({ method: 'GET', url, headers: { cookie, accept: 'text/html' } }),
+    post: (url, form = {}) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        payload: encodeForm({ _csrf: csrf, ...form }),
+      }),
+    json: (method, url, body) =>
+      app.inject({
+        method,
+        url,
+        headers: { cookie, 'x-csrf-token': csrf, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+      }),
+  }
+}
+
+/** Ids of demo records, for tests. */
+export async function demoSchoolId(pool: Pool, name: string): Promise<string> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM schools WHERE name = $1', [name])
+  if (!rows[0]) throw new Error(`No demo school called ${name}`)
+  return rows[0].id
+}
+
+export async function userId(pool: Pool, email: string): Promise<string> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = lower($1)', [email])
+  if (!rows[0]) throw new Error(`No user ${email}`)
+  return rows[0].id
+}
+
+/** The visible text of an HTML page, tags removed and whitespace folded, for asserting what a user reads. */
+export function textOf(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/\s+/g, ' ')
+    .trim()
+}
