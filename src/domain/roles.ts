@@ -32,3 +32,33 @@ export const roleLabels: Record<SchoolRole, string> = {
 export function isSchoolRole(value: string): value is SchoolRole {
   return (schoolRoles as readonly string[]).includes(value)
 }
+
+/**
+ * How each role reads inside a sentence of a policy or a message ("approved by the headteacher").
+ * `roleLabels` are for form labels and lists; these are for prose.
+ */
+export const roleNamesInText: Record<SchoolRole, string> = {
+  headteacher: 'the headteacher',
+  associate_head: 'the associate or deputy headteacher',
+  dsl: 'the designated safeguarding lead (DSL)',
+  deputy_dsl: 'a deputy DSL',
+  slt: 'a member of the senior or central leadership team',
+  office: 'the school office',
+  visitor: 'the visiting staff',
+  governor: 'the governors',
+  school_admin: 'the school admin',
+}
+
+/** "the headteacher", "the headteacher or the DSL", "A, B or C" — roles joined for a sentence. */
+export function describeRoles(roles: readonly SchoolRole[], conjunction: 'or' | 'and' = 'or'): string {
+  return joinWords(roles.map((role) => roleNamesInText[role]), conjunction)
+}
+
+/** Joins words for a sentence; adds a comma before the last word when a part already contains the conjunction. */
+export function joinWords(words: readonly string[], conjunction: 'or' | 'and'): string {
+  if (words.length <= 1) return words[0] ?? ''
+  const head = words.slice(0, -1).join(', ')
+  const last = words[words.length - 1] ?? ''
+  const needsComma = words.some((word) => word.includes(` ${conjunction} `))
+  return `${head}${needsComma ? ',' : ''} ${conjunction} ${last}`
+}
