@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.ts'
 import { inTransaction, type Pool } from '../db/pool.ts'
 import type { SchoolRole } from '../domain/roles.ts'
 import { hashPassword } from '../features/auth/passwords.ts'
+import { adoptPreset } from '../features/policy/service.ts'
 
 /**
  * Demo data: one trust with five schools, one per seed policy, and staff in every role.
@@ -102,6 +103,7 @@ export async function seedDemo(pool: Pool, now: Date = new Date()): Promise<Arra
         subjectId: schoolId,
         summary: `Created the demo school ${demo.name} with the ${demo.preset} policy preset and ${demoStaff.length} staff`,
       }, now)
+      await adoptPreset(client, schoolId, demo.preset, system, now)
       schools.push({ id: schoolId, key: demo.key, name: demo.name, preset: demo.preset, staff })
     }
     for (const seeder of demoSeeders) await seeder(client, schools, now)
