@@ -14,9 +14,13 @@ const signInForm = z.object({
   next: z.string().optional(),
 })
 
-/** Only same-site paths, so a crafted link cannot send someone elsewhere after sign-in. */
+/**
+ * Only same-site paths, so a crafted link cannot send someone elsewhere after sign-in. Browsers
+ * drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example" would
+ * leave the site: only printable characters, no backslash, and no second slash at the start.
+ */
 function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/'
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && !next.includes('\\') ? next : '/'
 }
 
 const londonTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit' })
@@ -73,32 +77,34 @@ export function registerAuthRoutes(app: FastifyInstance): void {
       }
       const now = clock()
       const user = await findUserByEmail(pool, form.data.email)
-      if (user?.lockedUntil && user.lockedUntil > now) {
-        return rerender(
-          `This account is locked after too many failed sign-in attempts. Try again after ${londonTime.format(user.lockedUntil)}, or ask your school admin to reset your password.`,
-        )
-      }
+      const lockedMessage = (until: Date) =>
+        `This account is locked after too many failed sign-in attempts. Try again after ${londonTime.format(until)}, or ask your school admin to reset your password.`
+      if (user?.lockedUntil && user.lockedUntil > now) return rerender(lockedMessage(user.lockedUntil))
       const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), form.data.password)
       if (!user || !passwordOk || !user.active) {
         if (user && !passwordOk) {
-          const failures = user.failedSignIns + 1
-          const locks = failures >= config.signIn.maxFailures
-          await inTransaction(pool, async (client) => {
-            await client.query('UPDATE users SET failed_sign_ins = $2, locked_until = $3 WHERE id = $1', [
-              user.id,
-              locks ? 0 : failures,
-              locks ? new Date(now.getTime() + config.signIn.lockoutMinutes * 60_000) : null,
-            ])
-            if (locks) {
+          // Counted in one statement, so guesses sent at the same time are all counted.
+          const locks = await inTransaction(pool, async (client) => {
+            const { rows } = await client.query<{ locks: boolean }>(
+              `UPDATE users
+                  SET failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $2 THEN 0 ELSE failed_sign_ins + 1 END,
+                      locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3 ELSE locked_until END
+                WHERE id = $1
+            RETURNING failed_sign_ins = 0 AS locks`,
+              [user.id, config.signIn.maxFailures, new Date(now.getTime() + config.signIn.lockoutMinutes * 60_000)],
+            )
+            const locked = rows[0]?.locks === true
+            if (locked) {
               await recordAudit(client, {
                 schoolId: null,
                 actor: { userId: null, name: 'Doorstep' },
                 action: 'account.locked',
                 subjectType: 'user',
                 subjectId: user.id,
-                summary: `Locked ${user.email} for ${config.signIn.lockoutMinutes} minutes after ${failures} failed sign-in attempts`,
+                summary: `Locked ${user.email} for ${config.signIn.lockoutMinutes} minutes after ${config.signIn.maxFailures} failed sign-in attempts`,
               }, now)
             }
+            return locked
           })
           if (locks) {
             return rerender(
@@ -110,9 +116,14 @@ export function registerAuthRoutes(app: FastifyInstance): void {
       }
       const schools = await schoolsOf(pool, user.id)
       const session = await inTransaction(pool, async (client) => {
+        // A guess sent alongside the ones that locked the account is refused too.
+        const unlocked = await client.query(
+          'UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)',
+          [user.id, now],
+        )
+        if (unlocked.rowCount === 0) return undefined
         // A new session id at every sign-in: any id an attacker planted before is useless.
         if (request.session) await endSession(client, request.session.idHash)
-        await client.query('UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [user.id])
         const created = await createSession(client, user.id, schools[0]?.id ?? null, now, config)
         await recordAudit(client, {
           schoolId: null,
@@ -124,6 +135,10 @@ export function registerAuthRoutes(app: FastifyInstance): void {
         }, now)
         return created
       })
+      if (!session) {
+        const lockedUntil = (await findUserByEmail(pool, user.email))?.lockedUntil
+        return rerender(lockedMessage(lockedUntil ?? now))
+      }
       void reply.setCookie(SESSION_COOKIE, session.token, cookieOptions)
       return reply.redirect(safeNext(form.data.next), 303)
     },

@@ -1,0 +1,305 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { LightMyRequestResponse } from 'fastify'
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
+import { SESSION_COOKIE } from '../../src/features/auth/sessions.ts'
+import { agentFor, encodeForm, sessionCsrf, signIn, testApp, textOf, userId, type TestApp } from '../helpers.ts'
+
+/** One sign-in attempt as a browser makes it: fetch the form (pre-session cookie + CSRF token), then post it. */
+async function attempt(ctx: TestApp, email: string, password: string, extra: Record<string, string> = {}) {
+  const page = await ctx.app.inject({ method: 'GET', url: '/sign-in' })
+  const pre = page.cookies.find((c) => c.name === 'doorstep_pre')?.value ?? ''
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
+  return ctx.app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${pre}`, accept: 'text/html' },
+    payload: encodeForm({ _csrf: csrf, email, password, ...extra }),
+  })
+}
+
+const sessionOf = (response: LightMyRequestResponse) => response.cookies.find((c) => c.name === SESSION_COOKIE)?.value
+
+function assertErrorSummary(response: LightMyRequestResponse, message: RegExp) {
+  assert.match(response.body, /govuk-error-summary/, 'the GOV.UK error summary is shown')
+  assert.match(textOf(response.body), /There is a problem/)
+  assert.match(textOf(response.body), message)
+}
+
+async function sessionsOf(ctx: TestApp, email: string): Promise<number> {
+  const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [await userId(ctx.pool, email)])
+  return rows[0]!.n
+}
+
+describe('accounts: signing in and out', () => {
+  it('signing in redirects home, where the school and the person are shown', async (t) => {
+    const ctx = await testApp(t)
+    const response = await attempt(ctx, 'head@harton.example', DEMO_PASSWORD)
+    assert.equal(response.statusCode, 303)
+    assert.equal(response.headers.location, '/')
+    const session = sessionOf(response)
+    assert.ok(session)
+    const head = agentFor(ctx.app, session, await sessionCsrf(ctx.pool, session))
+    const home = await head.get('/')
+    assert.equal(home.statusCode, 200)
+    const text = textOf(home.body)
+    assert.match(text, /Harton Academy/)
+    assert.match(text, /Helen Hughes-Ash/)
+    assert.match(text, /Headteacher/)
+  })
+
+  it('signing in sends the person back to the page they asked for, but never to another site', async (t) => {
+    const ctx = await testApp(t)
+    const back = await attempt(ctx, 'admin@westside.example', DEMO_PASSWORD, { next: '/staff' })
+    assert.equal(back.statusCode, 303)
+    assert.equal(back.headers.location, '/staff')
+    for (const next of ['//evil.example/', '/\\evil.example', 'https://evil.example/', '/\t/evil.example', '/\n/evil.example', '/ /x']) {
+      const response = await attempt(ctx, 'admin@westside.example', DEMO_PASSWORD, { next })
+      assert.equal(response.statusCode, 303, `next=${JSON.stringify(next)}`)
+      assert.equal(response.headers.location, '/', `next=${JSON.stringify(next)} is not followed`)
+    }
+  })
+
+  it('a wrong password and an unknown email give the same message, status 400 and the error summary', async (t) => {
+    const ctx = await testApp(t)
+    const wrongPassword = await attempt(ctx, 'dsl@westside.example', 'not-the-password')
+    const unknownEmail = await attempt(ctx, 'nobody@westside.example', DEMO_PASSWORD)
+    for (const response of [wrongPassword, unknownEmail]) {
+      assert.equal(response.statusCode, 400)
+      assertErrorSummary(response, /Enter a correct email address and password/)
+      assert.equal(sessionOf(response), undefined, 'no session is started')
+    }
+    assert.match(wrongPassword.body, /value="dsl@westside.example"/, 'the email is kept in the form')
+  })
+
+  it('an empty form asks for the email and the password', async (t) => {
+    const ctx = await testApp(t)
+    const response = await attempt(ctx, '', '')
+    assert.equal(response.statusCode, 400)
+    assertErrorSummary(response, /Enter your email address/)
+    assert.match(textOf(response.body), /Enter your password/)
+    assert.match(response.body, /href="#email"/)
+  })
+
+  it(`locks the account after SIGN_IN_MAX_FAILURES failures, refuses the right password while locked, and lets them in after the lockout`, async (t) => {
+    const ctx = await testApp(t)
+    const email = 'office@westside.example'
+    const max = ctx.config.signIn.maxFailures
+    assert.equal(max, 5)
+    for (let i = 1; i < max; i++) {
+      const response = await attempt(ctx, email, `wrong-${i}`)
+      assertErrorSummary(response, /Enter a correct email address and password/)
+    }
+    const locking = await attempt(ctx, email, 'wrong-last')
+    assert.equal(locking.statusCode, 400)
+    assertErrorSummary(locking, /This account is now locked for 15 minutes/)
+
+    const { rows } = await ctx.pool.query<{ action: string }>(`SELECT action FROM audit_log WHERE action = 'account.locked' AND subject_id = $1`, [
+      await userId(ctx.pool, email),
+    ])
+    assert.equal(rows.length, 1, 'the lockout is in the audit history')
+
+    // The clock says 10:00 UTC on 25 November (10:00 in London): locked until 10:15.
+    ctx.clock.advance(14 * 60_000)
+    const whileLocked = await attempt(ctx, email, DEMO_PASSWORD)
+    assert.equal(whileLocked.statusCode, 400)
+    assertErrorSummary(whileLocked, /locked after too many failed sign-in attempts\. Try again after 10:15/)
+    assert.equal(sessionOf(whileLocked), undefined)
+
+    ctx.clock.advance(60_000)
+    const after = await attempt(ctx, email, DEMO_PASSWORD)
+    assert.equal(after.statusCode, 303)
+    assert.ok(sessionOf(after))
+  })
+
+  it('failed attempts sent at the same time are all counted, so they cannot get round the lockout', async (t) => {
+    const ctx = await testApp(t)
+    const email = 'visitor@westside.example'
+    const forms = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const page = await ctx.app.inject({ method: 'GET', url: '/sign-in' })
+        return { pre: page.cookies.find((c) => c.name === 'doorstep_pre')!.value, csrf: /name="_csrf" value="([^"]+)"/.exec(page.body)![1]! }
+      }),
+    )
+    await Promise.all(
+      forms.map((form, i) =>
+        ctx.app.inject({
+          method: 'POST',
+          url: '/sign-in',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${form.pre}` },
+          payload: encodeForm({ _csrf: form.csrf, email, password: `guess-${i}` }),
+        }),
+      ),
+    )
+    const right = await attempt(ctx, email, DEMO_PASSWORD)
+    assert.equal(right.statusCode, 400, 'ten wrong guesses lock the account, however they arrive')
+    assertErrorSummary(right, /locked/)
+  })
+
+  it('too many sign-in attempts from one device get 429 and a clear message, not an error', async (t) => {
+    const ctx = await testApp(t)
+    const statuses: number[] = []
+    let last: LightMyRequestResponse | undefined
+    for (let i = 0; i < 21; i++) {
+      last = await ctx.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        payload: encodeForm({ email: 'nobody@example.org', password: 'x' }),
+      })
+      statuses.push(last.statusCode)
+    }
+    assert.deepEqual(statuses.slice(0, 20), Array(20).fill(403), 'the first 20 are answered (here: no CSRF token)')
+    assert.equal(last!.statusCode, 429)
+    assert.match(last!.headers['content-type'] as string, /text\/html/)
+    assert.match(textOf(last!.body), /too many sign-in attempts from this device\. Wait a minute and try again/)
+  })
+
+  it('a new session id is issued at sign-in: a session cookie from before is no longer valid', async (t) => {
+    const ctx = await testApp(t)
+    const before = await signIn(ctx, 'dsl@westside.example')
+    const again = await ctx.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: before.cookie },
+      payload: encodeForm({ _csrf: before.csrf, email: 'dsl@westside.example', password: DEMO_PASSWORD }),
+    })
+    assert.equal(again.statusCode, 303)
+    const after = sessionOf(again)
+    assert.ok(after)
+    assert.notEqual(`${SESSION_COOKIE}=${after}`, before.cookie)
+    const old = await before.get('/')
+    assert.equal(old.statusCode, 302)
+    assert.match(old.headers.location as string, /^\/sign-in/)
+    const fresh = agentFor(ctx.app, after, await sessionCsrf(ctx.pool, after))
+    assert.equal((await fresh.get('/')).statusCode, 200)
+    assert.equal(await sessionsOf(ctx, 'dsl@westside.example'), 1, 'only the new session exists')
+  })
+
+  it('a cookie planted before sign-in is never used as the session id', async (t) => {
+    const ctx = await testApp(t)
+    const page = await ctx.app.inject({ method: 'GET', url: '/sign-in', cookies: { [SESSION_COOKIE]: 'planted-by-an-attacker' } })
+    const pre = page.cookies.find((c) => c.name === 'doorstep_pre')!.value
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${pre}; ${SESSION_COOKIE}=planted-by-an-attacker` },
+      payload: encodeForm({ _csrf: csrf, email: 'dsl@westside.example', password: DEMO_PASSWORD }),
+    })
+    assert.equal(response.statusCode, 303)
+    assert.notEqual(sessionOf(response), 'planted-by-an-attacker')
+    const planted = await ctx.app.inject({ method: 'GET', url: '/', headers: { cookie: `${SESSION_COOKIE}=planted-by-an-attacker` } })
+    assert.equal(planted.statusCode, 302)
+  })
+
+  it('signing out ends the session: the old cookie is sent to the sign-in page', async (t) => {
+    const ctx = await testApp(t)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    const out = await dsl.post('/sign-out')
+    assert.equal(out.statusCode, 303)
+    assert.equal(out.headers.location, '/sign-in?signedOut=1')
+    const page = await ctx.app.inject({ method: 'GET', url: '/sign-in?signedOut=1' })
+    assert.match(textOf(page.body), /You have signed out/)
+    const home = await dsl.get('/')
+    assert.equal(home.statusCode, 302)
+    assert.equal(home.headers.location, '/sign-in?next=%2F')
+    assert.equal(await sessionsOf(ctx, 'dsl@westside.example'), 0)
+  })
+
+  it('signing out needs the form token, so another site cannot sign someone out', async (t) => {
+    const ctx = await testApp(t)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    const forged = await ctx.app.inject({
+      method: 'POST',
+      url: '/sign-out',
+      headers: { cookie: dsl.cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: '',
+    })
+    assert.equal(forged.statusCode, 403)
+    assert.equal((await dsl.get('/')).statusCode, 200)
+  })
+
+  it(`a session ends after SESSION_IDLE_MINUTES (30) without a request`, async (t) => {
+    const ctx = await testApp(t)
+    assert.equal(ctx.config.session.idleMinutes, 30)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    ctx.clock.advance(29 * 60_000)
+    assert.equal((await dsl.get('/')).statusCode, 200, 'active within 30 minutes')
+    ctx.clock.advance(29 * 60_000)
+    assert.equal((await dsl.get('/')).statusCode, 200, 'each request restarts the idle time')
+    ctx.clock.advance(30 * 60_000)
+    const idle = await dsl.get('/account')
+    assert.equal(idle.statusCode, 302)
+    assert.equal(idle.headers.location, '/sign-in?next=%2Faccount')
+    assert.equal(await sessionsOf(ctx, 'dsl@westside.example'), 0, 'the expired session is removed')
+  })
+
+  it('a session ends 12 hours after sign-in however active the person is', async (t) => {
+    const ctx = await testApp(t)
+    assert.equal(ctx.config.session.absoluteHours, 12)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    for (let minutes = 20; minutes < 12 * 60; minutes += 20) {
+      ctx.clock.advance(20 * 60_000)
+      assert.equal((await dsl.get('/')).statusCode, 200, `still signed in after ${minutes} minutes`)
+    }
+    ctx.clock.advance(20 * 60_000)
+    const expired = await dsl.get('/')
+    assert.equal(expired.statusCode, 302)
+    assert.match(expired.headers.location as string, /^\/sign-in/)
+  })
+
+  it('a forged or garbage session cookie is sent to sign in (GET) or refused (POST), never a 500', async (t) => {
+    const ctx = await testApp(t)
+    for (const value of ['garbage', 'x'.repeat(3000), '%00%ff%fe', 'AAAA.BBBB.CCCC', '"quoted"']) {
+      const response = await ctx.app.inject({ method: 'GET', url: '/staff', headers: { cookie: `${SESSION_COOKIE}=${value}`, accept: 'text/html' } })
+      assert.equal(response.statusCode, 302, `cookie ${value.slice(0, 20)}`)
+      assert.equal(response.headers.location, '/sign-in?next=%2Fstaff')
+      const cleared = response.cookies.find((c) => c.name === SESSION_COOKIE)
+      assert.ok(cleared && cleared.value === '', 'the bad cookie is cleared')
+      const post = await ctx.app.inject({
+        method: 'POST',
+        url: '/staff',
+        headers: { cookie: `${SESSION_COOKIE}=${value}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        payload: encodeForm({ _csrf: 'forged', name: 'Mallory', email: 'mallory@example.org', roles: 'school_admin' }),
+      })
+      assert.ok([401, 403].includes(post.statusCode), `POST with cookie ${value.slice(0, 20)}: ${post.statusCode}`)
+      const api = await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `${SESSION_COOKIE}=${value}` } })
+      assert.equal(api.statusCode, 401)
+      assert.equal(api.json().status, 401)
+    }
+    const { rows } = await ctx.pool.query(`SELECT 1 FROM users WHERE email = 'mallory@example.org'`)
+    assert.equal(rows.length, 0)
+  })
+
+  it('a deactivated person is signed out at once and cannot sign in again', async (t) => {
+    const ctx = await testApp(t)
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const id = await userId(ctx.pool, 'visitor@westside.example')
+    assert.equal((await admin.post(`/staff/${id}/deactivate`)).statusCode, 303)
+    const home = await visitor.get('/')
+    assert.equal(home.statusCode, 302)
+    assert.match(home.headers.location as string, /^\/sign-in/)
+    assert.equal(await sessionsOf(ctx, 'visitor@westside.example'), 0)
+    const again = await attempt(ctx, 'visitor@westside.example', DEMO_PASSWORD)
+    assert.equal(again.statusCode, 400)
+    assertErrorSummary(again, /Enter a correct email address and password/)
+    assert.equal(sessionOf(again), undefined)
+  })
+
+  it('passwords are stored as argon2id hashes, never as given', async (t) => {
+    const ctx = await testApp(t)
+    const { rows } = await ctx.pool.query<{ password_hash: string }>('SELECT password_hash FROM users')
+    assert.ok(rows.length > 50)
+    for (const row of rows) {
+      assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/)
+      assert.ok(!row.password_hash.includes(DEMO_PASSWORD))
+    }
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const added = await admin.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: 'visitor' })
+    assert.equal(added.statusCode, 200)
+    const hash = await ctx.pool.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE email = 'nia.evans@westside.example'`)
+    assert.match(hash.rows[0]!.password_hash, /^\$argon2id\$/)
+  })
+})
