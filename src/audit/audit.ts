@@ -99,7 +99,7 @@ export function canonicalJson(value: unknown): string {
 export type ChainBreak = { chain: string; seq: number; id: number; reason: string }
 
 /** Recomputes every chain. Any edited, deleted or reordered row shows up as a break. */
-export async function verifyAuditChains(db: Db): Promise<{ checked: number; breaks: ChainBreak[] }> {
+export async function verifyAuditChains(db: Db): Promise<{ checked: number; chains: number; breaks: ChainBreak[] }> {
   const { rows } = await db.query<{
     id: number
     chain: string
@@ -140,7 +140,7 @@ export async function verifyAuditChains(db: Db): Promise<{ checked: number; brea
     if (recomputed !== row.hash) breaks.push({ ...where, reason: 'its content does not match its hash: it was changed' })
     previous = { chain: row.chain, seq: row.seq, hash: row.hash }
   }
-  return { checked: rows.length, breaks }
+  return { checked: rows.length, chains: new Set(rows.map((row) => row.chain)).size, breaks }
 }
 
 export type AuditFilter = { actorUserId?: string; from?: string; to?: string; limit: number; offset: number }
