@@ -52,12 +52,19 @@ export type TestApp = { app: FastifyInstance; pool: Pool; clock: ReturnType<type
 
 export async function testApp(
   t: TestContext,
-  options: { template?: TemplateKind; config?: Partial<Config>; clock?: ReturnType<typeof fixedClock> } = {},
+  options: {
+    template?: TemplateKind
+    config?: Partial<Config>
+    clock?: ReturnType<typeof fixedClock>
+    /** Extra routes for a test (e.g. one that throws), added before the app is ready. */
+    beforeReady?: (app: FastifyInstance) => void | Promise<void>
+  } = {},
 ): Promise<TestApp> {
   const { pool } = await testDatabase(t, options.template ?? 'demo')
   const clock = options.clock ?? fixedClock()
   const config = testConfig(options.config)
   const app = await buildApp({ pool, config, clock })
+  await options.beforeReady?.(app)
   await app.ready()
   t.after(() => app.close())
   return { app, pool, clock, config }
