@@ -4,11 +4,10 @@ import { recordAudit, type Actor } from '../audit/audit.ts'
 import { inTransaction, type Pool } from '../db/pool.ts'
 import { roleLabels } from '../domain/roles.ts'
 import { hashPassword } from '../features/auth/passwords.ts'
+import { adoptPreset } from '../features/policy/service.ts'
+import { isPresetId, presetIds, unknownPresetMessage } from '../policy/presets.ts'
 import { CommandError, UsageError, parseOptions, type Command } from './command.ts'
 import { readNewPassword } from './password-input.ts'
-
-// The five policy presets (src/policy/presets.ts will own this list once it exists).
-const presetIds: readonly string[] = ['harton-academy-2024', 'kings-academy-gomer-2024', 'morecambe-road-2024', 'westside-2025', 'wna-protocol-2017']
 
 const organisationKinds = ['trust', 'local_authority'] as const
 type OrganisationKind = (typeof organisationKinds)[number]
@@ -34,8 +33,8 @@ export type CreatedSchool = {
 const cli: Actor = { userId: null, name: 'Doorstep command line' }
 
 /**
- * Creates a school, its organisation when no organisation has that name yet, and its first
- * school admin: a new account with `passwordHash`, or an existing account (same email) that
+ * Creates a school on its policy preset (version 1 of its policy), its organisation when no
+ * organisation has that name yet, and its first school admin: a new account with `passwordHash`, or an existing account (same email) that
  * gains the school admin role and keeps its password. One transaction, audited.
  */
 export async function createSchool(pool: Pool, input: NewSchool, passwordHash: string | undefined, now: Date): Promise<CreatedSchool> {
@@ -64,6 +63,7 @@ export async function createSchool(pool: Pool, input: NewSchool, passwordHash: s
       summary: `Created the school ${input.school} in ${organisation.name} with the ${input.preset} policy preset`,
       change: { name: input.school, organisationId: organisation.id, preset: input.preset },
     }, now)
+    await adoptPreset(client, schoolId, input.preset, cli, now)
 
     const existing = await client.query<{ id: string; name: string; email: string }>(
       'SELECT id, name, email FROM users WHERE lower(email) = lower($1) FOR UPDATE',
@@ -160,9 +160,7 @@ export const schoolCreate: Command = {
     if (kind !== undefined && !organisationKinds.includes(kind as OrganisationKind)) {
       throw new UsageError(`--organisation-kind must be trust or local_authority, not ${JSON.stringify(kind)}.`)
     }
-    if (!presetIds.includes(options.preset)) {
-      throw new UsageError(`There is no policy preset called ${JSON.stringify(options.preset)}. The presets are: ${presetIds.join(', ')}.`)
-    }
+    if (!isPresetId(options.preset)) throw new UsageError(unknownPresetMessage(options.preset))
     const adminEmail = email.safeParse(options['admin-email'])
     if (!adminEmail.success) throw new UsageError(`--admin-email ${JSON.stringify(options['admin-email'])} is not an email address.`)
     const input: NewSchool = {

@@ -70,8 +70,10 @@ describe('doorstep school create', () => {
     const { rows } = await pool.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE email = 'ruth.admin@northfield.example'`)
     assert.match(rows[0]!.password_hash, /^\$argon2id\$/)
     const { rows: history } = await pool.query<{ action: string; actor_name: string }>('SELECT action, actor_name FROM audit_log ORDER BY id')
-    assert.deepEqual(history.map((h) => h.action), ['organisation.created', 'school.created', 'staff.added'])
+    assert.deepEqual(history.map((h) => h.action), ['organisation.created', 'school.created', 'policy.adopted', 'staff.added'])
     assert.ok(history.every((h) => h.actor_name === 'Doorstep command line'))
+    const { rows: policy } = await pool.query('SELECT version, preset FROM policy_versions')
+    assert.deepEqual(policy, [{ version: 1, preset: 'westside-2025' }], 'the school starts on its preset as version 1 of its policy')
 
     const ctx = await appOn(t, pool)
     const admin = await signIn(ctx, 'ruth.admin@northfield.example', 'a-long-secret-passphrase')
@@ -127,7 +129,7 @@ describe('doorstep school create', () => {
     assert.equal(run.status, 2)
     assert.match(
       run.stderr,
-      /There is no policy preset called "westside-2030"\. The presets are: harton-academy-2024, kings-academy-gomer-2024, morecambe-road-2024, westside-2025, wna-protocol-2017\./,
+      /There is no policy preset "westside-2030"\. The presets are: harton-academy-2024, kings-academy-gomer-2024, morecambe-road-2024, westside-2025, wna-protocol-2017\./,
     )
     assert.equal(await count(pool, 'SELECT count(*) FROM schools'), 0)
   })
