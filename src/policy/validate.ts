@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { londonDate } from '../domain/hours.ts'
 import { policySchemaFor, type Policy } from './schema.ts'
 
 export type PolicyError = { path: string; message: string }
@@ -25,19 +26,19 @@ const fieldNames: Record<string, string> = {
   minimumStaff: 'Minimum staff',
   mobileNumberRequired: 'Whether a mobile number is required',
   dbs: 'DBS check',
-  graceMinutes: 'Grace period (minutes)',
-  reminderMinutesBefore: 'Reminder (minutes before)',
-  repeatEveryMinutes: 'Check-in interval (minutes)',
-  minutesAfter: 'First check (minutes after)',
-  delayMinutes: 'Delay (minutes)',
-  realertEveryMinutes: 'Re-alert interval (minutes)',
-  parentsNotPresentMinutes: 'Wait for parents who are not at home (minutes)',
-  parentsRunningLateMinutes: 'Wait for parents who are running late (minutes)',
-  completeWithinHours: 'Record due within (hours)',
+  graceMinutes: 'Grace period in minutes',
+  reminderMinutesBefore: 'Reminder, in minutes before the check-in',
+  repeatEveryMinutes: 'Check-in interval in minutes',
+  minutesAfter: 'First check, in minutes after the start',
+  delayMinutes: 'Delay in minutes',
+  realertEveryMinutes: 'Re-alert interval in minutes',
+  parentsNotPresentMinutes: 'Minutes to wait for parents who are not at home',
+  parentsRunningLateMinutes: 'Minutes to wait for parents who are running late',
+  completeWithinHours: 'Hours to complete the record',
   cpomsExportRequired: 'CPOMS export',
-  belowPercent: 'Attendance threshold (%)',
-  windowMonths: 'Attendance period (months)',
-  cycleMonths: 'Review cycle (months)',
+  belowPercent: 'Attendance threshold in per cent',
+  windowMonths: 'Attendance period in months',
+  cycleMonths: 'Review cycle in months',
   nextReviewDate: 'Next review date',
   lastReviewedOn: 'Last reviewed on',
   effectiveFrom: 'Effective from',
@@ -119,8 +120,4 @@ function spellOut(key: string): string {
 
 function singular(word: string): string {
   return word.endsWith('s') ? word.slice(0, -1) : word
-}
-
-function londonDate(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
 }

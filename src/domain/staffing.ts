@@ -1,0 +1,220 @@
+import type { Policy } from '../policy/schema.ts'
+import { formatDate } from './dates.ts'
+import { londonDate } from './hours.ts'
+import { describeRoles } from './roles.ts'
+
+export type DbsLevel = Policy['training']['dbs']['level']
+export type DbsCheck = { level: DbsLevel; barredListChecked: boolean; issuedOn: string }
+export type TrainingRecord = { trainingId: string; completedOn: string; expiresOn?: string }
+
+/** A member of staff proposed for a visit, as the staff records hold them. */
+export type ProposedVisitor = {
+  userId: string
+  name: string
+  dbs?: DbsCheck
+  trainings: readonly TrainingRecord[]
+  mobile?: string
+}
+
+export type StaffingCode =
+  | 'team_empty'
+  | 'visitor_listed_twice'
+  | 'lone_visit_not_allowed'
+  | 'lone_visit_needs_decision'
+  | 'lone_visit_risk_assessment_missing'
+  | 'pairs_advised'
+  | 'team_too_small'
+  | 'team_training_missing'
+  | 'dbs_missing'
+  | 'dbs_level_too_low'
+  | 'dbs_barred_list_missing'
+  | 'training_missing'
+  | 'training_expired'
+  | 'mobile_missing'
+
+/** One finding: who (when it is about one person), and a sentence saying why and what to do. */
+export type StaffingMessage = { code: StaffingCode; userId?: string; text: string }
+/** Blocks stop the visit being planned with this team; warnings are shown and the visit may go ahead. */
+export type StaffingCheck = { blocks: StaffingMessage[]; warnings: StaffingMessage[] }
+
+export type ProposedTeam = {
+  staff: readonly ProposedVisitor[]
+  /** The policy's named approver has decided this lone visit is safe (R-STAFF-2). */
+  loneApproved?: boolean
+  loneRiskAssessmentCompleted?: boolean
+  at: Date
+}
+
+const dbsRank: Record<DbsLevel, number> = { basic: 1, standard: 2, enhanced: 3 }
+
+/** R-STAFF-1..5, R-CONTACT-1: may this team make the visit? */
+export function checkStaffing(policy: Policy, team: ProposedTeam): StaffingCheck {
+  const result: StaffingCheck = { blocks: [], warnings: [] }
+  add(result, checkTeamSize(policy, team))
+  add(result, checkDuplicates(team.staff))
+  for (const person of team.staff) add(result, checkVisitorEligibility(policy, person, team.at))
+  add(result, checkTeamTraining(policy, team))
+  return result
+}
+
+/** R-STAFF-4, R-STAFF-5, R-CONTACT-1: may this person go on a visit at all? */
+export function checkVisitorEligibility(policy: Policy, person: ProposedVisitor, at: Date): StaffingCheck {
+  const result: StaffingCheck = { blocks: [], warnings: [] }
+  result.blocks.push(...dbsProblems(policy, person))
+  add(result, trainingProblems(policy, person, londonDate(at)))
+  if (policy.staffing.mobileNumberRequired && !person.mobile?.trim()) {
+    result.blocks.push({
+      code: 'mobile_missing',
+      userId: person.userId,
+      text: `No mobile number is held for ${person.name}. Add it to their staff record so the school office can reach them during the visit.`,
+    })
+  }
+  return result
+}
+
+function checkTeamSize(policy: Policy, team: ProposedTeam): StaffingCheck {
+  const { minimumStaff, loneVisits } = policy.staffing
+  const result: StaffingCheck = { blocks: [], warnings: [] }
+  const count = new Set(team.staff.map((person) => person.userId)).size
+  const only = team.staff[0]
+  if (count === 0 || only === undefined) {
+    result.blocks.push({ code: 'team_empty', text: 'Add the staff who will make this visit.' })
+    return result
+  }
+  if (count >= minimumStaff) return result
+  if (count > 1) {
+    result.blocks.push({
+      code: 'team_too_small',
+      text: `This policy needs at least ${minimumStaff} staff on a visit, and this visit has ${count}. Add ${minimumStaff - count} more.`,
+    })
+    return result
+  }
+  if (!loneVisits.allowed) {
+    result.blocks.push({
+      code: 'lone_visit_not_allowed',
+      userId: only.userId,
+      text: `This policy does not allow lone visits: at least ${minimumStaff} staff go on every visit, and only ${only.name} is on this one. Add a second member of staff.`,
+    })
+    return result
+  }
+  if (loneVisits.approverRoles === null) {
+    result.warnings.push({
+      code: 'pairs_advised',
+      userId: only.userId,
+      text: `${minimumStaff} staff are advised for every visit, and ${only.name} would be visiting alone. Add a second member of staff if you can.`,
+    })
+  } else if (!team.loneApproved) {
+    result.blocks.push({
+      code: 'lone_visit_needs_decision',
+      userId: only.userId,
+      text: `${only.name} would be visiting alone. A lone visit needs ${describeRoles(loneVisits.approverRoles)} to decide that it is safe and appropriate. Ask for that decision, or add a second member of staff.`,
+    })
+  }
+  if (loneVisits.riskAssessmentRequired && !team.loneRiskAssessmentCompleted) {
+    result.blocks.push({
+      code: 'lone_visit_risk_assessment_missing',
+      userId: only.userId,
+      text: `A lone visit needs its own lone-working risk assessment. Complete it for ${only.name}'s visit before it goes ahead.`,
+    })
+  }
+  return result
+}
+
+function checkDuplicates(staff: readonly ProposedVisitor[]): StaffingCheck {
+  const seen = new Set<string>()
+  const blocks: StaffingMessage[] = []
+  for (const person of staff) {
+    if (seen.has(person.userId)) {
+      blocks.push({ code: 'visitor_listed_twice', userId: person.userId, text: `${person.name} is listed twice on this visit. Remove one of the entries.` })
+    }
+    seen.add(person.userId)
+  }
+  return { blocks, warnings: [] }
+}
+
+function dbsProblems(policy: Policy, person: ProposedVisitor): StaffingMessage[] {
+  const rule = policy.training.dbs
+  const needed = `${article(rule.level)} ${rule.level} DBS check${rule.barredListCheck ? ' with a barred list check' : ''}`
+  const { dbs } = person
+  if (!dbs) {
+    return [{ code: 'dbs_missing', userId: person.userId, text: `${person.name} has no DBS check on record. Record ${needed} before assigning them to a visit.` }]
+  }
+  const problems: StaffingMessage[] = []
+  if (dbsRank[dbs.level] < dbsRank[rule.level]) {
+    problems.push({
+      code: 'dbs_level_too_low',
+      userId: person.userId,
+      text: `${person.name}'s DBS check is ${dbs.level}, and this policy needs ${needed}. Record the ${rule.level} check before assigning them to a visit.`,
+    })
+  }
+  if (rule.barredListCheck && !dbs.barredListChecked) {
+    problems.push({
+      code: 'dbs_barred_list_missing',
+      userId: person.userId,
+      text: `${person.name}'s DBS check has no barred list check, and this policy needs one. Record the barred list check before assigning them to a visit.`,
+    })
+  }
+  return problems
+}
+
+function trainingProblems(policy: Policy, person: ProposedVisitor, today: string): StaffingCheck {
+  const result: StaffingCheck = { blocks: [], warnings: [] }
+  for (const requirement of policy.training.everyVisitor) {
+    const label = trainingLabel(policy, requirement.trainingId)
+    const records = person.trainings.filter((record) => record.trainingId === requirement.trainingId && record.completedOn <= today)
+    if (records.some((record) => isCurrent(record, today))) continue
+    const latestExpiry = records.map((record) => record.expiresOn ?? '').sort().at(-1)
+    const must = requirement.enforcement === 'block'
+    const list = must ? result.blocks : result.warnings
+    const consequence = must ? 'Every visitor must have it. Record the training, or choose someone else for this visit.' : 'Visitors should have it; they may still go. Arrange the training.'
+    list.push(
+      latestExpiry
+        ? { code: 'training_expired', userId: person.userId, text: `${person.name}'s training ${label} expired on ${formatDate(latestExpiry)}. ${consequence}` }
+        : { code: 'training_missing', userId: person.userId, text: `${person.name} has no record of the training ${label}. ${consequence}` },
+    )
+  }
+  return result
+}
+
+function checkTeamTraining(policy: Policy, team: ProposedTeam): StaffingCheck {
+  const result: StaffingCheck = { blocks: [], warnings: [] }
+  if (team.staff.length === 0) return result
+  const today = londonDate(team.at)
+  for (const requirement of policy.training.atLeastOneVisitor) {
+    const trained = team.staff.some((person) =>
+      person.trainings.some((record) => record.trainingId === requirement.trainingId && record.completedOn <= today && isCurrent(record, today)),
+    )
+    if (trained) continue
+    const label = trainingLabel(policy, requirement.trainingId)
+    if (requirement.enforcement === 'block') {
+      result.blocks.push({
+        code: 'team_training_missing',
+        text: `At least one visitor must have the training ${label}, and nobody on this visit has it. Add someone who is.`,
+      })
+    } else {
+      result.warnings.push({
+        code: 'team_training_missing',
+        text: `Where possible, at least one visitor should have the training ${label}, and nobody on this visit has it. Add someone who is if you can.`,
+      })
+    }
+  }
+  return result
+}
+
+function isCurrent(record: TrainingRecord, today: string): boolean {
+  return record.expiresOn === undefined || record.expiresOn >= today
+}
+
+function trainingLabel(policy: Policy, trainingId: string): string {
+  const label = policy.training.trainings.find((course) => course.id === trainingId)?.label ?? trainingId
+  return `"${label}"`
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? 'an' : 'a'
+}
+
+function add(into: StaffingCheck, from: StaffingCheck): void {
+  into.blocks.push(...from.blocks)
+  into.warnings.push(...from.warnings)
+}
