@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { roleLabels, schoolRoles } from '../../domain/roles.ts'
 import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
-import { ConflictError } from '../../web/errors.ts'
+import { ConflictError, ValidationError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { staffAdmins } from '../../web/navigation.ts'
 import { listStaff } from './repository.ts'
@@ -70,6 +70,7 @@ export function registerStaffRoutes(app: FastifyInstance): void {
     try {
       await updateStaffMember(pool, actorOf(request), school.id, member.id, form.data, clock())
     } catch (error) {
+      if (error instanceof ValidationError) return formError(reply, request, title, `/staff/${member.id}`, error.fieldErrors, member)
       if (error instanceof ConflictError) {
         const field = error.message.includes('role') ? 'roles' : 'email'
         return formError(reply, request, title, `/staff/${member.id}`, [{ field, message: error.message }], member)

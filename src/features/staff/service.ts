@@ -2,10 +2,11 @@ import type { Actor } from '../../audit/audit.ts'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
 import { roleLabels } from '../../domain/roles.ts'
-import { ConflictError, NotFoundError } from '../../web/errors.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../../web/errors.ts'
+import { staffAdmins } from '../../web/navigation.ts'
 import { endAllSessions } from '../auth/sessions.ts'
 import { hashPassword, temporaryPassword } from '../auth/passwords.ts'
-import { findStaffMember, findUserByEmail, insertUser, replaceRoles, type StaffMember } from './repository.ts'
+import { findStaffMember, findUserByEmail, insertUser, replaceRoles, schoolsOf, type StaffMember } from './repository.ts'
 import type { StaffDetails } from './schema.ts'
 
 const describeRoles = (roles: readonly (keyof typeof roleLabels)[]) => roles.map((r) => roleLabels[r]).join(', ')
@@ -46,6 +47,15 @@ export async function updateStaffMember(pool: Pool, actor: Actor, schoolId: stri
   }
   const clash = await findUserByEmail(pool, details.email)
   if (clash && clash.id !== userId) throw new ConflictError(`${details.email} already belongs to someone else in Doorstep.`)
+  const detailsChange = details.name !== before.name || details.email.toLowerCase() !== before.email.toLowerCase() || details.mobile !== before.mobile
+  if (detailsChange && !(await managesAccount(pool, actor, userId))) {
+    throw new ValidationError([
+      {
+        field: 'email',
+        message: `${before.name} also works at another school, so only their roles here can be changed. Ask an admin of every school they work at (such as your trust admin) to change their name, email or mobile number.`,
+      },
+    ])
+  }
   await inTransaction(pool, async (client) => {
     await client.query('UPDATE users SET name = $2, email = $3, mobile = $4, updated_at = $5 WHERE id = $1', [
       userId,
@@ -73,6 +83,11 @@ export async function updateStaffMember(pool: Pool, actor: Actor, schoolId: stri
 /** Sets a new temporary password, clears any lockout and ends the person's sessions. */
 export async function resetPassword(pool: Pool, actor: Actor, schoolId: string, userId: string, now: Date) {
   const member = await requireStaff(pool, schoolId, userId)
+  if (!(await managesAccount(pool, actor, userId))) {
+    throw new ConflictError(
+      `${member.name} also works at another school, so only an admin of every school they work at (such as your trust admin) can reset their password.`,
+    )
+  }
   const password = temporaryPassword()
   const hash = await hashPassword(password)
   await inTransaction(pool, async (client) => {
@@ -98,6 +113,11 @@ export async function resetPassword(pool: Pool, actor: Actor, schoolId: string, 
 export async function setActive(pool: Pool, actor: Actor, schoolId: string, userId: string, active: boolean, now: Date) {
   const member = await requireStaff(pool, schoolId, userId)
   if (!active && actor.userId === userId) throw new ConflictError('You cannot deactivate your own account.')
+  if (!(await managesAccount(pool, actor, userId))) {
+    throw new ConflictError(
+      `${member.name} also works at another school, so only an admin of every school they work at (such as your trust admin) can ${active ? 'reactivate' : 'deactivate'} their account. You can change their roles here.`,
+    )
+  }
   await inTransaction(pool, async (client) => {
     await client.query('UPDATE users SET active = $2, updated_at = $3 WHERE id = $1', [userId, active, now])
     if (!active) await endAllSessions(client, userId)
@@ -111,6 +131,17 @@ export async function setActive(pool: Pool, actor: Actor, schoolId: string, user
     }, now)
   })
   return member
+}
+
+/**
+ * A person's account (password, name, email, mobile, active) is shared by every school they
+ * work at, so only someone who administers all of those schools may change it. Otherwise an
+ * admin of one school could add a member of another school's staff and reset their password.
+ */
+async function managesAccount(pool: Pool, actor: Actor, userId: string): Promise<boolean> {
+  if (!actor.userId) return true
+  const [theirs, mine] = await Promise.all([schoolsOf(pool, userId), schoolsOf(pool, actor.userId)])
+  return theirs.every((school) => mine.some((s) => s.id === school.id && s.roles.some((role) => (staffAdmins as readonly string[]).includes(role))))
 }
 
 export async function requireStaff(pool: Pool, schoolId: string, userId: string): Promise<StaffMember> {

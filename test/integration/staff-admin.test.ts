@@ -1,0 +1,392 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { LightMyRequestResponse } from 'fastify'
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
+import { demoSchoolId, encodeForm, signIn, testApp, textOf, userId, type TestApp } from '../helpers.ts'
+
+async function trySignIn(ctx: TestApp, email: string, password: string): Promise<LightMyRequestResponse> {
+  const page = await ctx.app.inject({ method: 'GET', url: '/sign-in' })
+  const pre = page.cookies.find((c) => c.name === 'doorstep_pre')!.value
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!
+  return ctx.app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${pre}`, accept: 'text/html' },
+    payload: encodeForm({ _csrf: csrf, email, password }),
+  })
+}
+
+async function auditRows(ctx: TestApp, subjectId: string) {
+  const { rows } = await ctx.pool.query<{ action: string; school_id: string | null; actor_user_id: string | null; summary: string; change: Record<string, unknown> }>(
+    'SELECT action, school_id, actor_user_id, summary, change FROM audit_log WHERE subject_id = $1 ORDER BY id',
+    [subjectId],
+  )
+  return rows
+}
+
+async function counts(ctx: TestApp) {
+  const { rows } = await ctx.pool.query<{ users: number; memberships: number; audit: number }>(
+    `SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM school_memberships) AS memberships,
+            (SELECT count(*)::int FROM audit_log) AS audit`,
+  )
+  return rows[0]!
+}
+
+const temporaryPassword = (body: string) => /[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}/.exec(textOf(body))?.[0]
+
+describe('staff admin: who may use it', () => {
+  it('a visitor, the office, a DSL and a governor get 403 on every /staff route, and nothing changes', async (t) => {
+    const ctx = await testApp(t)
+    const target = await userId(ctx.pool, 'visitor2@westside.example')
+    const people = await Promise.all(['visitor@westside.example', 'office@westside.example', 'dsl@westside.example', 'governor@westside.example'].map(async (email) => ({ email, person: await signIn(ctx, email) })))
+    const before = await counts(ctx)
+    for (const { email, person } of people) {
+      const responses = [
+        await person.get('/staff'),
+        await person.get('/staff/new'),
+        await person.get(`/staff/${target}`),
+        await person.get(`/staff/${target}/edit`),
+        await person.post('/staff', { name: 'New Person', email: 'new.person@westside.example', roles: 'visitor' }),
+        await person.post(`/staff/${target}`, { name: 'Renamed', email: 'visitor2@westside.example', roles: 'school_admin' }),
+        await person.post(`/staff/${target}/reset-password`),
+        await person.post(`/staff/${target}/deactivate`),
+        await person.post(`/staff/${target}/reactivate`),
+      ]
+      for (const response of responses) {
+        assert.equal(response.statusCode, 403, `${email}: ${response.statusCode}`)
+        assert.match(textOf(response.body), /You do not have permission/)
+      }
+      const api = await person.json('GET', `/api/v1/schools/${await demoSchoolId(ctx.pool, 'Westside School')}/staff`)
+      assert.equal(api.statusCode, 403)
+    }
+    assert.deepEqual(await counts(ctx), before)
+  })
+
+  it('the headteacher and the school admin can use it; the Staff menu entry shows only to them', async (t) => {
+    const ctx = await testApp(t)
+    for (const email of ['head@westside.example', 'admin@westside.example']) {
+      const person = await signIn(ctx, email)
+      const list = await person.get('/staff')
+      assert.equal(list.statusCode, 200)
+      assert.match((await person.get('/')).body, /href="\/staff"/)
+    }
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    assert.doesNotMatch((await visitor.get('/')).body, /href="\/staff"/)
+  })
+})
+
+describe('staff admin: list and detail', () => {
+  it('the list shows everyone on the staff of this school with their roles and mobile, and no one else', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const list = await admin.get('/staff')
+    assert.equal(list.statusCode, 200)
+    const text = textOf(list.body)
+    assert.match(text, /10 people at Westside School/)
+    assert.match(text, /Daniel Lindqvist-Cedar dsl@westside\.example Designated safeguarding lead \(DSL\), Senior or central leadership team member 07700900402/)
+    assert.match(text, /Sam Lindqvist-Maple visitor@westside\.example Visiting staff 07700900406/)
+    assert.match(text, /Helen Lindqvist-Ash head@westside\.example Headteacher/)
+    assert.doesNotMatch(text, /harton\.example|Hughes/, 'no one from another school')
+  })
+
+  it('the detail page shows one person; another school’s staff, an unknown id and a malformed id are 404', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const detail = await admin.get(`/staff/${await userId(ctx.pool, 'dsl@westside.example')}`)
+    assert.equal(detail.statusCode, 200)
+    const text = textOf(detail.body)
+    assert.match(text, /Name Daniel Lindqvist-Cedar/)
+    assert.match(text, /Email dsl@westside\.example/)
+    assert.match(text, /Roles Designated safeguarding lead \(DSL\), Senior or central leadership team member/)
+    assert.match(text, /Mobile number 07700900402/)
+    assert.match(text, /Account Active/)
+    for (const url of [
+      `/staff/${await userId(ctx.pool, 'dsl@harton.example')}`,
+      `/staff/${await userId(ctx.pool, 'dsl@harton.example')}/edit`,
+      '/staff/00000000-0000-4000-8000-000000000000',
+      '/staff/not-a-uuid',
+      '/staff/1',
+    ]) {
+      const response = await admin.get(url)
+      assert.equal(response.statusCode, 404, url)
+      assert.match(textOf(response.body), /Page not found/)
+    }
+    const harton = await userId(ctx.pool, 'visitor@harton.example')
+    for (const action of ['deactivate', 'reset-password', 'reactivate']) {
+      assert.equal((await admin.post(`/staff/${harton}/${action}`)).statusCode, 404, action)
+    }
+    assert.equal((await admin.post(`/staff/${harton}`, { name: 'X', email: 'visitor@harton.example', roles: 'visitor' })).statusCode, 404)
+    assert.equal((await auditRows(ctx, harton)).length, 0)
+  })
+})
+
+describe('staff admin: adding a member of staff', () => {
+  it('adds a new person with a temporary password shown once, which works for signing in; the change is audited', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const added = await admin.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', mobile: '07700 900 123', roles: ['visitor', 'office'] })
+    assert.equal(added.statusCode, 200)
+    assert.match(textOf(added.body), /Member of staff added/)
+    const password = temporaryPassword(added.body)
+    assert.ok(password, 'the temporary password is on the page')
+
+    const id = await userId(ctx.pool, 'nia.evans@westside.example')
+    const { rows } = await ctx.pool.query<{ password_hash: string; mobile: string }>('SELECT password_hash, mobile FROM users WHERE id = $1', [id])
+    assert.ok(!rows[0]!.password_hash.includes(password))
+    assert.equal(rows[0]!.mobile, '07700900123')
+    const detail = await admin.get(`/staff/${id}`)
+    assert.doesNotMatch(textOf(detail.body), new RegExp(password), 'shown only once')
+    assert.match(textOf(detail.body), /Roles School office, Visiting staff/)
+    assert.match(textOf((await admin.get('/staff')).body), /Nia Evans nia\.evans@westside\.example School office, Visiting staff 07700900123/)
+
+    const signedIn = await trySignIn(ctx, 'nia.evans@westside.example', password)
+    assert.equal(signedIn.statusCode, 303)
+
+    const audit = (await auditRows(ctx, id)).filter((r) => r.action.startsWith('staff.'))
+    assert.equal(audit.length, 1)
+    assert.equal(audit[0]!.action, 'staff.added')
+    assert.equal(audit[0]!.school_id, await demoSchoolId(ctx.pool, 'Westside School'))
+    assert.equal(audit[0]!.actor_user_id, await userId(ctx.pool, 'admin@westside.example'))
+    assert.match(audit[0]!.summary, /Added Nia Evans to the staff as Visiting staff, School office/)
+  })
+
+  const badForms: Array<[string, Record<string, string | string[]>, Record<string, RegExp>]> = [
+    ['an empty form', {}, { name: /Enter the full name/, email: /Enter an email address/, roles: /Choose at least one role/ }],
+    ['a blank name', { name: '   ', email: 'a@westside.example', roles: 'visitor' }, { name: /Enter the full name/ }],
+    ['a bad email', { name: 'Nia Evans', email: 'nia.evans', roles: 'visitor' }, { email: /Enter an email address in the correct format/ }],
+    ['a bad UK mobile', { name: 'Nia Evans', email: 'nia@westside.example', mobile: '01234 567890', roles: 'visitor' }, { mobile: /Enter a UK mobile number/ }],
+    ['no role', { name: 'Nia Evans', email: 'nia@westside.example' }, { roles: /Choose at least one role/ }],
+    ['a role that does not exist', { name: 'Nia Evans', email: 'nia@westside.example', roles: ['visitor', 'superuser'] }, { roles: /Choose roles from the list/ }],
+    ['a name that is too long', { name: 'N'.repeat(201), email: 'nia@westside.example', roles: 'visitor' }, { name: /200 characters or fewer/ }],
+  ]
+  for (const [label, form, errors] of badForms) {
+    it(`${label}: 400, the error summary and a message by each field; nothing is saved`, async (t) => {
+      const ctx = await testApp(t)
+      const admin = await signIn(ctx, 'admin@westside.example')
+      const before = await counts(ctx)
+      const response = await admin.post('/staff', form)
+      assert.equal(response.statusCode, 400)
+      assert.match(response.body, /govuk-error-summary/)
+      for (const [field, message] of Object.entries(errors)) {
+        assert.match(response.body, new RegExp(`href="#${field}"`), `summary links to ${field}`)
+        assert.match(response.body, new RegExp(`id="${field}-error"`), `message by ${field}`)
+        assert.match(textOf(response.body), message)
+      }
+      if (typeof form.name === 'string' && form.name.trim()) assert.match(response.body, new RegExp(`value="${form.name.slice(0, 20)}`), 'what they typed is kept')
+      assert.deepEqual(await counts(ctx), before)
+    })
+  }
+
+  it('an email already on this school’s staff (in any case) is a clear error, and nothing is saved', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const before = await counts(ctx)
+    const response = await admin.post('/staff', { name: 'Someone Else', email: 'DSL@Westside.example', roles: 'visitor' })
+    assert.equal(response.statusCode, 400)
+    assert.match(response.body, /govuk-error-summary/)
+    assert.match(textOf(response.body), /DSL@Westside\.example is already on this school’s staff/)
+    assert.match(response.body, /href="#email"/)
+    assert.deepEqual(await counts(ctx), before)
+    const dsl = await userId(ctx.pool, 'dsl@westside.example')
+    const { rows } = await ctx.pool.query<{ role: string }>('SELECT role FROM school_memberships WHERE user_id = $1 ORDER BY role', [dsl])
+    assert.deepEqual(rows.map((r) => r.role), ['dsl', 'slt'], 'their roles are untouched')
+  })
+
+  it('someone already in another school gets roles here and keeps their own password (no new one is made)', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const id = await userId(ctx.pool, 'head@harton.example')
+    const hashBefore = (await ctx.pool.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id])).rows[0]!.password_hash
+    const response = await admin.post('/staff', { name: 'Helen Hughes-Ash', email: 'head@harton.example', roles: 'visitor' })
+    assert.equal(response.statusCode, 200)
+    assert.match(textOf(response.body), /Roles added/)
+    assert.match(textOf(response.body), /already has a Doorstep account, so they sign in with their existing password/)
+    assert.equal(temporaryPassword(response.body), undefined)
+    const hashAfter = (await ctx.pool.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id])).rows[0]!.password_hash
+    assert.equal(hashAfter, hashBefore)
+
+    const head = await signIn(ctx, 'head@harton.example', DEMO_PASSWORD)
+    const me = await head.json('GET', '/api/v1/me')
+    assert.deepEqual(
+      me.json().schools.map((s: { name: string; roles: string[] }) => `${s.name}: ${s.roles.join(',')}`),
+      ['Harton Academy: headteacher', 'Westside School: visitor'],
+    )
+    assert.equal((await auditRows(ctx, id)).filter((r) => r.action === 'staff.added').length, 1)
+  })
+})
+
+describe('staff admin: changing details and roles', () => {
+  it('changes roles and details; the audit row has before and after', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const id = await userId(ctx.pool, 'visitor2@westside.example')
+    const edit = await admin.get(`/staff/${id}/edit`)
+    assert.equal(edit.statusCode, 200)
+    assert.match(edit.body, /value="visitor2@westside\.example"/)
+    const saved = await admin.post(`/staff/${id}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '+44 7700 900 555', roles: ['visitor', 'deputy_dsl'] })
+    assert.equal(saved.statusCode, 303)
+    assert.equal(saved.headers.location, `/staff/${id}?done=updated`)
+    const detail = textOf((await admin.get(`/staff/${id}?done=updated`)).body)
+    assert.match(detail, /Details saved/)
+    assert.match(detail, /Roles Deputy DSL, Visiting staff/)
+    assert.match(detail, /Mobile number \+447700900555/)
+    const audit = (await auditRows(ctx, id)).filter((r) => r.action === 'staff.updated')
+    assert.equal(audit.length, 1)
+    assert.deepEqual((audit[0]!.change.before as { roles: string[] }).roles, ['visitor'])
+    assert.deepEqual((audit[0]!.change.after as { roles: string[] }).roles, ['visitor', 'deputy_dsl'])
+  })
+
+  it('bad input on the change form is a 400 with field errors and changes nothing', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const id = await userId(ctx.pool, 'visitor2@westside.example')
+    const before = await counts(ctx)
+    const response = await admin.post(`/staff/${id}`, { name: '', email: 'visitor2@westside.example', mobile: '12345', roles: [] })
+    assert.equal(response.statusCode, 400)
+    assert.match(textOf(response.body), /Enter the full name/)
+    assert.match(textOf(response.body), /Enter a UK mobile number/)
+    assert.match(textOf(response.body), /Choose at least one role/)
+    assert.deepEqual(await counts(ctx), before)
+  })
+
+  it('an email that belongs to someone else is refused', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const id = await userId(ctx.pool, 'visitor2@westside.example')
+    const response = await admin.post(`/staff/${id}`, { name: 'Jo', email: 'office@westside.example', roles: 'visitor' })
+    assert.equal(response.statusCode, 400)
+    assert.match(textOf(response.body), /office@westside\.example already belongs to someone else/)
+    assert.equal((await auditRows(ctx, id)).length, 0)
+  })
+
+  it('a school admin cannot remove their own admin role, nor deactivate themselves', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const id = await userId(ctx.pool, 'admin@westside.example')
+    const before = await counts(ctx)
+    const demote = await admin.post(`/staff/${id}`, { name: 'Rita Lindqvist-Willow', email: 'admin@westside.example', roles: 'visitor' })
+    assert.equal(demote.statusCode, 400)
+    assert.match(textOf(demote.body), /You cannot remove your own school admin role/)
+    assert.match(demote.body, /href="#roles"/)
+    const deactivate = await admin.post(`/staff/${id}/deactivate`)
+    assert.equal(deactivate.statusCode, 409)
+    assert.match(textOf(deactivate.body), /You cannot deactivate your own account/)
+    assert.deepEqual(await counts(ctx), before)
+    const { rows } = await ctx.pool.query<{ active: boolean }>('SELECT active FROM users WHERE id = $1', [id])
+    assert.equal(rows[0]!.active, true)
+    assert.equal((await admin.get('/staff')).statusCode, 200, 'still an admin, still signed in')
+    // Adding a role to themselves is fine.
+    const more = await admin.post(`/staff/${id}`, { name: 'Rita Lindqvist-Willow', email: 'admin@westside.example', roles: ['school_admin', 'office'] })
+    assert.equal(more.statusCode, 303)
+  })
+})
+
+describe('staff admin: passwords and access', () => {
+  it('resetting a password: the old one stops working, their sessions end, any lockout is cleared; audited', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    const id = await userId(ctx.pool, 'visitor@westside.example')
+    for (let i = 0; i < ctx.config.signIn.maxFailures; i++) await trySignIn(ctx, 'visitor@westside.example', 'wrong')
+    assert.match(textOf((await trySignIn(ctx, 'visitor@westside.example', DEMO_PASSWORD)).body), /locked/)
+    assert.match(textOf((await admin.get(`/staff/${id}`)).body), /locked after failed sign-ins until/)
+
+    const reset = await admin.post(`/staff/${id}/reset-password`)
+    assert.equal(reset.statusCode, 200)
+    assert.match(textOf(reset.body), /Password reset/)
+    const password = temporaryPassword(reset.body)
+    assert.ok(password)
+
+    assert.equal((await visitor.get('/')).statusCode, 302, 'their session has ended')
+    assert.equal((await trySignIn(ctx, 'visitor@westside.example', DEMO_PASSWORD)).statusCode, 400, 'the old password no longer works')
+    assert.equal((await trySignIn(ctx, 'visitor@westside.example', password)).statusCode, 303, 'the new one works at once, lockout cleared')
+    assert.deepEqual((await auditRows(ctx, id)).map((r) => r.action).filter((a) => a.startsWith('staff.')), ['staff.password_reset'])
+  })
+
+  it('deactivating and reactivating an account; the list marks deactivated people; both are audited', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'head@westside.example')
+    const id = await userId(ctx.pool, 'office@westside.example')
+    const office = await signIn(ctx, 'office@westside.example')
+    const off = await admin.post(`/staff/${id}/deactivate`)
+    assert.equal(off.statusCode, 303)
+    assert.match(textOf((await admin.get(`/staff/${id}?done=deactivated`)).body), /Account deactivated\. They have been signed out everywhere/)
+    assert.match(textOf((await admin.get(`/staff/${id}`)).body), /Account Deactivated/)
+    assert.match(textOf((await admin.get('/staff')).body), /Priya Lindqvist-Larch Deactivated/)
+    assert.equal((await office.get('/')).statusCode, 302)
+    assert.equal((await trySignIn(ctx, 'office@westside.example', DEMO_PASSWORD)).statusCode, 400)
+
+    const on = await admin.post(`/staff/${id}/reactivate`)
+    assert.equal(on.statusCode, 303)
+    assert.match(textOf((await admin.get(`/staff/${id}?done=reactivated`)).body), /Account reactivated/)
+    assert.equal((await trySignIn(ctx, 'office@westside.example', DEMO_PASSWORD)).statusCode, 303)
+    const audit = (await auditRows(ctx, id)).filter((r) => r.action.startsWith('staff.'))
+    assert.deepEqual(audit.map((r) => r.action), ['staff.deactivated', 'staff.reactivated'])
+    const westside = await demoSchoolId(ctx.pool, 'Westside School')
+    const head = await userId(ctx.pool, 'head@westside.example')
+    assert.ok(audit.every((r) => r.school_id === westside && r.actor_user_id === head))
+  })
+
+  it('each change and its audit row are written together: if the audit row cannot be written, the change is not made', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const visitor = await userId(ctx.pool, 'visitor@westside.example')
+    const snapshot = async () =>
+      (await ctx.pool.query(`SELECT u.email, u.name, u.active, u.password_hash, array_agg(m.role ORDER BY m.role) AS roles
+         FROM users u LEFT JOIN school_memberships m ON m.user_id = u.id GROUP BY u.id ORDER BY u.email`)).rows
+    const before = await snapshot()
+    await ctx.pool.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$`)
+    await ctx.pool.query('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()')
+    const responses = [
+      await admin.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: 'visitor' }),
+      await admin.post('/staff', { name: 'Helen Hughes-Ash', email: 'head@harton.example', roles: 'visitor' }),
+      await admin.post(`/staff/${visitor}`, { name: 'Renamed', email: 'visitor@westside.example', roles: 'office' }),
+      await admin.post(`/staff/${visitor}/reset-password`),
+      await admin.post(`/staff/${visitor}/deactivate`),
+    ]
+    for (const response of responses) {
+      assert.equal(response.statusCode, 500)
+      assert.match(textOf(response.body), /Nothing you entered has been saved/)
+    }
+    assert.deepEqual(await snapshot(), before)
+  })
+})
+
+describe('staff admin: people who work at more than one school', () => {
+  it('an admin of one school cannot take over the account of someone from another school by adding them and resetting their password', async (t) => {
+    const ctx = await testApp(t)
+    const hartonAdmin = await signIn(ctx, 'admin@harton.example')
+    const westsideHead = await userId(ctx.pool, 'head@westside.example')
+    assert.equal((await hartonAdmin.post('/staff', { name: 'Helen Lindqvist-Ash', email: 'head@westside.example', roles: 'visitor' })).statusCode, 200)
+
+    const reset = await hartonAdmin.post(`/staff/${westsideHead}/reset-password`)
+    assert.equal(reset.statusCode, 409)
+    assert.match(textOf(reset.body), /also works at another school/)
+    assert.equal(temporaryPassword(reset.body), undefined)
+    assert.equal((await trySignIn(ctx, 'head@westside.example', DEMO_PASSWORD)).statusCode, 303, 'their password is unchanged')
+
+    const deactivate = await hartonAdmin.post(`/staff/${westsideHead}/deactivate`)
+    assert.equal(deactivate.statusCode, 409)
+    assert.match(textOf(deactivate.body), /also works at another school/)
+
+    const rename = await hartonAdmin.post(`/staff/${westsideHead}`, { name: 'Helen Lindqvist-Ash', email: 'attacker@harton.example', roles: 'visitor' })
+    assert.equal(rename.statusCode, 400)
+    assert.match(textOf(rename.body), /also works at another school/)
+    const { rows } = await ctx.pool.query<{ email: string; active: boolean }>('SELECT email, active FROM users WHERE id = $1', [westsideHead])
+    assert.deepEqual(rows[0], { email: 'head@westside.example', active: true })
+
+    // Their roles in this school are this school's business.
+    const roles = await hartonAdmin.post(`/staff/${westsideHead}`, { name: 'Helen Lindqvist-Ash', email: 'head@westside.example', mobile: '07700900400', roles: ['visitor', 'office'] })
+    assert.equal(roles.statusCode, 303)
+  })
+
+  it('the trust admin, who administers every school the person works at, can reset their password', async (t) => {
+    const ctx = await testApp(t)
+    const hartonAdmin = await signIn(ctx, 'admin@harton.example')
+    assert.equal((await hartonAdmin.post('/staff', { name: 'Helen Lindqvist-Ash', email: 'head@westside.example', roles: 'visitor' })).statusCode, 200)
+    const trust = await signIn(ctx, 'trust.admin@demo-trust.example')
+    const reset = await trust.post(`/staff/${await userId(ctx.pool, 'head@westside.example')}/reset-password`)
+    assert.equal(reset.statusCode, 200)
+    assert.ok(temporaryPassword(reset.body))
+  })
+})
