@@ -12,7 +12,8 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormRe
   const seen = new Set<string>()
   const errors: FieldError[] = []
   for (const issue of result.error.issues) {
-    const field = issue.path.map(String).join('.') || 'form'
+    // A checkbox list is one field: an error on its third box belongs to the list.
+    const field = issue.path.filter((part) => typeof part !== 'number').map(String).join('.') || 'form'
     if (seen.has(field)) continue
     seen.add(field)
     errors.push({ field, message: issue.message })

@@ -11,12 +11,12 @@ import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts'
 
 const passwordForm = z
   .object({
-    currentPassword: z.string().min(1, 'Enter your current password'),
+    currentPassword: z.string({ error: 'Enter your current password' }).min(1, 'Enter your current password'),
     newPassword: z
-      .string()
+      .string({ error: 'Enter a new password' })
       .min(MIN_PASSWORD_LENGTH, `Your new password must be at least ${MIN_PASSWORD_LENGTH} characters`)
       .max(200, 'Your new password must be 200 characters or fewer'),
-    confirmPassword: z.string().min(1, 'Confirm your new password'),
+    confirmPassword: z.string({ error: 'Confirm your new password' }).min(1, 'Confirm your new password'),
   })
   .refine((form) => form.newPassword === form.confirmPassword, {
     path: ['confirmPassword'],
@@ -24,7 +24,7 @@ const passwordForm = z
   })
 
 const tokenForm = z.object({
-  tokenName: z.string().trim().min(1, 'Enter a name for the token, like "MIS sync"').max(100, 'Token name must be 100 characters or fewer'),
+  tokenName: z.string({ error: 'Enter a name for the token, like "MIS sync"' }).trim().min(1, 'Enter a name for the token, like "MIS sync"').max(100, 'Token name must be 100 characters or fewer'),
 })
 
 export function registerAccountRoutes(app: FastifyInstance): void {

@@ -9,8 +9,8 @@ import { decoyPasswordHash, verifyPassword } from './passwords.ts'
 import { SESSION_COOKIE, createSession, endSession, setSessionSchool } from './sessions.ts'
 
 const signInForm = z.object({
-  email: z.string().trim().min(1, 'Enter your email address').max(320, 'Email address must be 320 characters or fewer'),
-  password: z.string().min(1, 'Enter your password').max(1000, 'Password must be 1000 characters or fewer'),
+  email: z.string({ error: 'Enter your email address' }).trim().min(1, 'Enter your email address').max(320, 'Email address must be 320 characters or fewer'),
+  password: z.string({ error: 'Enter your password' }).min(1, 'Enter your password').max(1000, 'Password must be 1000 characters or fewer'),
   next: z.string().optional(),
 })
 

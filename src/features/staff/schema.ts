@@ -10,9 +10,9 @@ export const ukMobile = z
   .refine((value) => /^(?:07\d{9}|\+447\d{9})$/.test(value), 'Enter a UK mobile number, like 07700 900 982')
 
 export const staffDetails = z.object({
-  name: z.string().trim().min(1, 'Enter the full name').max(200, 'Full name must be 200 characters or fewer'),
+  name: z.string({ error: 'Enter the full name' }).trim().min(1, 'Enter the full name').max(200, 'Full name must be 200 characters or fewer'),
   email: z
-    .string()
+    .string({ error: 'Enter an email address' })
     .trim()
     .min(1, 'Enter an email address')
     .max(320, 'Email address must be 320 characters or fewer')
