@@ -37,6 +37,7 @@ CREATE TABLE visits (
   notice_method text,
   choice_of_times_offered boolean,
   notice_exception_id text CHECK (notice_exception_id ~ '^[a-z][a-z0-9_]*$'),
+  notice_exception_reason text NOT NULL DEFAULT '',
   -- Out of hours (R-HOURS-1): worked out from the times and the policy's hours on every save.
   out_of_hours boolean NOT NULL DEFAULT false,
   out_of_hours_reason text NOT NULL DEFAULT '',
@@ -121,6 +122,8 @@ CREATE TABLE risk_assessments (
   lone_working jsonb,
   -- R-FAMILY-4: the family has been asked to keep known animals in a separate room or outside.
   animals_kept_away_requested boolean,
+  -- Ids of the address hazards the assessor saw when completing it: any other hazard is a new risk (R-RISK-2).
+  hazards_considered jsonb NOT NULL DEFAULT '[]'::jsonb,
   risks_found boolean,
   completed_by uuid REFERENCES users (id),
   completed_by_name text,
