@@ -189,12 +189,12 @@ function checkTeamTraining(policy: Policy, team: ProposedTeam): StaffingCheck {
     if (requirement.enforcement === 'block') {
       result.blocks.push({
         code: 'team_training_missing',
-        text: `At least one visitor must have the training ${label}, and nobody on this visit has it. Add someone who is.`,
+        text: `At least one visitor must have the training ${label}, and nobody on this visit has it. Add someone who has it.`,
       })
     } else {
       result.warnings.push({
         code: 'team_training_missing',
-        text: `Where possible, at least one visitor should have the training ${label}, and nobody on this visit has it. Add someone who is if you can.`,
+        text: `Where possible, at least one visitor should have the training ${label}, and nobody on this visit has it. Add someone who has it.if you can.`,
       })
     }
   }
