@@ -11,6 +11,7 @@ import { registerApiRoutes } from './features/api/routes.ts'
 import { registerAuditRoutes } from './features/audit/routes.ts'
 import { registerAuthRoutes } from './features/auth/routes.ts'
 import { registerHomeRoutes } from './features/home/routes.ts'
+import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerAssets } from './web/assets.ts'
 import { registerAuth } from './web/auth-plugin.ts'
@@ -109,6 +110,7 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
   registerAuthRoutes(app)
   registerHomeRoutes(app)
   registerStaffRoutes(app)
+  registerReadinessRoutes(app)
   registerAccountRoutes(app)
   registerAuditRoutes(app)
   registerApiRoutes(app)

@@ -4,6 +4,7 @@ import { inTransaction, type Pool } from '../db/pool.ts'
 import type { SchoolRole } from '../domain/roles.ts'
 import { hashPassword } from '../features/auth/passwords.ts'
 import { adoptPreset } from '../features/policy/service.ts'
+import { seedReadinessDemo } from '../features/readiness/demo.ts'
 
 /**
  * Demo data: one trust with five schools, one per seed policy, and staff in every role.
@@ -46,7 +47,7 @@ export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset:
 export type DemoSeeder = (client: pg.PoolClient, schools: DemoSchool[], now: Date) => Promise<void>
 
 /** Features append their demo data here (called in order, in the same transaction). */
-export const demoSeeders: DemoSeeder[] = []
+export const demoSeeders: DemoSeeder[] = [seedReadinessDemo]
 
 export function demoEmail(local: string, schoolKey: string): string {
   return `${local}@${schoolKey}.example`

@@ -90,6 +90,12 @@ describe('checkVehicle', () => {
     })
   }
 
+  it('R-VEHICLE-1 blocks a vehicle the office has removed', () => {
+    const result = checkVehicle(relaxed, { ...car, removedAt: new Date('2026-11-01T09:00:00Z') }, at)
+    assert.equal(result.verdict, 'blocked')
+    assert.match(result.problems[0]?.message ?? '', /has been removed from the school’s list of vehicles/)
+  })
+
   it('R-VEHICLE-1 reads the day of the visit in UK time (00:30 BST is already the next day)', () => {
     const lateEvening = new Date('2026-06-30T23:30:00Z') // 1 July 00:30 in London
     assert.equal(checkVehicle(strict, { ...car, insuranceExpiresOn: '2026-06-30' }, lateEvening).verdict, 'blocked')

@@ -18,10 +18,12 @@ export type Vehicle = {
   insuranceExpiresOn: string
   businessUseCover: boolean
   schoolApproved: boolean
+  /** Set once the office removed the vehicle; a removed vehicle cannot be used. */
+  removedAt?: Date | null
 }
 
 export type VehicleProblem = {
-  code: 'insurance_expired' | 'no_business_cover' | 'not_school_approved'
+  code: 'vehicle_removed' | 'insurance_expired' | 'no_business_cover' | 'not_school_approved'
   severity: 'block' | 'warn'
   message: string
 }
@@ -41,6 +43,13 @@ export function checkVehicle(policy: Pick<Policy, 'vehicles'>, vehicle: Vehicle,
   const today = ukDateOf(at)
   const name = vehicleName(vehicle)
   const problems: VehicleProblem[] = []
+  if (vehicle.removedAt) {
+    problems.push({
+      code: 'vehicle_removed',
+      severity: 'block',
+      message: `The ${name} has been removed from the school’s list of vehicles. Choose another vehicle.`,
+    })
+  }
   if (vehicle.insuranceExpiresOn < today) {
     problems.push({
       code: 'insurance_expired',
