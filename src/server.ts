@@ -1,25 +1,61 @@
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
-import { openDatabase } from './db/database.ts'
-import { DataDirInUseError } from './db/embedded.ts'
+import { openDatabase, type Database } from './db/database.ts'
+import { DataDirInUseError, takeOverStopSignals } from './db/embedded.ts'
 import { DEMO_PASSWORD, isEmpty, seedDemo } from './demo/seed.ts'
 
 /** The process: read config, open the database, seed the demo, listen, stop cleanly on signals. */
-async function main(): Promise<void> {
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message)
-      process.exit(1)
-    }
-    throw error
-  }
-  const say = (message: string) => console.log(`[doorstep] ${message}`)
+const say = (message: string) => console.log(`[doorstep] ${message}`)
 
+let config: Config
+try {
+  config = loadConfig()
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  console.error(error.message)
+  process.exit(1)
+}
+
+let database: Database | undefined
+let app: FastifyInstance | undefined
+let stopping = false
+
+// SIGTERM or Ctrl-C at any moment, even during start-up: let start-up settle, close the app,
+// then the database (stopping the embedded server and releasing the data directory), exit 0.
+takeOverStopSignals()
+const started = start()
+const stop = async (signal: string) => {
+  if (stopping) return
+  stopping = true
+  say(`${signal} received: stopping`)
+  const force = setTimeout(() => {
+    console.error('[doorstep] Did not stop within 15 s: exiting anyway')
+    process.exit(1)
+  }, 15_000)
+  force.unref()
+  await started.catch(() => {})
+  await app?.close().catch((error: unknown) => console.error(error))
+  await database?.close().catch((error: unknown) => console.error(error))
+  say('Stopped')
+  process.exit(0)
+}
+process.on('SIGTERM', () => void stop('SIGTERM'))
+process.on('SIGINT', () => void stop('SIGINT'))
+
+started.catch(async (error: unknown) => {
+  if (error instanceof DataDirInUseError) console.error(`[doorstep] ${error.message}`)
+  else if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error('[doorstep] Could not start:', error)
+  else console.error(`[doorstep] Could not start: ${error instanceof Error ? error.message : String(error)}`)
+  await app?.close().catch(() => {})
+  await database?.close().catch(() => {})
+  process.exit(1)
+})
+
+async function start(): Promise<void> {
   say(config.databaseUrl ? 'Using the PostgreSQL server at DATABASE_URL' : `Starting embedded PostgreSQL in ${config.dataDir}`)
-  const database = await openDatabase(config, say)
+  database = await openDatabase(config, say)
+  if (stopping) return
 
   if (config.demo && (await isEmpty(database.pool))) {
     const signIns = await seedDemo(database.pool)
@@ -31,36 +67,13 @@ async function main(): Promise<void> {
     say('  The other demo schools follow the same pattern: head@, dsl@, office@, visitor@, admin@ … at harton.example, kings-gomer.example, morecambe-road.example, wna.example')
   }
 
-  const app = await buildApp({
+  app = await buildApp({
     pool: database.pool,
     config,
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   })
-
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    say(`${signal} received: stopping`)
-    const force = setTimeout(() => process.exit(1), 15_000)
-    force.unref()
-    await app.close().catch(() => {})
-    await database.close().catch((error: unknown) => console.error(error))
-    say('Stopped')
-    process.exit(0)
-  }
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  process.on('SIGINT', () => void stop('SIGINT'))
-
-  await app.listen({ port: config.port, host: config.host })
-  say(`Doorstep is running at ${config.publicUrl.href}`)
+  if (stopping) return
+  const address = await app.listen({ port: config.port, host: config.host })
+  say(`Doorstep is running at ${address}`)
+  if (new URL(address).origin !== config.publicUrl.origin) say(`Its public address (PUBLIC_URL) is ${config.publicUrl.href}`)
 }
-
-main().catch((error: unknown) => {
-  if (error instanceof DataDirInUseError) {
-    console.error(`[doorstep] ${error.message}`)
-  } else {
-    console.error('[doorstep] Could not start:', error)
-  }
-  process.exit(1)
-})

