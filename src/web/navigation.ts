@@ -19,7 +19,9 @@ export function navigationFor(roles: readonly SchoolRole[], currentPath: string)
     .map((entry) => ({
       href: entry.href,
       text: entry.text,
-      active: entry.href === '/' ? currentPath === '/' : currentPath === entry.href || currentPath.startsWith(`${entry.href}/`),
+      // current: this very page (aria-current="page"); active: a page inside this section (aria-current="true").
+      current: currentPath === entry.href,
+      active: entry.href !== '/' && currentPath.startsWith(`${entry.href}/`),
     }))
 }
 
