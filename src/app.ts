@@ -34,6 +34,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     deps: Required<Pick<AppDeps, 'pool' | 'config' | 'clock'>>
+    /** Every route, as registered: what the tenancy test walks. */
+    routeList: ReadonlyArray<{ method: string; url: string }>
   }
 }
 
@@ -50,6 +52,11 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
     routerOptions: { ignoreTrailingSlash: true },
   })
   app.decorate('deps', { pool, config, clock })
+  const routeList: Array<{ method: string; url: string }> = []
+  app.decorate('routeList', routeList)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url })
+  })
 
   const views = createViewEnvironment()
   const csrfSecret = await loadCsrfSecret(pool)
