@@ -174,7 +174,7 @@ describe('staffing', () => {
         { trainingId: 'violence_prevention', completedOn: '2023-03-01', expiresOn: '2026-11-25' },
       ]
       assert.deepEqual(checkVisitorEligibility(policy, amy, at).blocks, [])
-      amy.trainings.push({ trainingId: 'violence_prevention', completedOn: '2022-01-01', expiresOn: '2023-01-01' })
+      amy.trainings = [...amy.trainings, { trainingId: 'violence_prevention', completedOn: '2022-01-01', expiresOn: '2023-01-01' }]
       assert.deepEqual(checkVisitorEligibility(policy, amy, at).blocks, [])
     })
 

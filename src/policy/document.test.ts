@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { fileURLToPath } from 'node:url'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { formatDate, formatMinutes } from '../domain/dates.ts'
 import { isSchoolRole, roleNamesInText, schoolRoles } from '../domain/roles.ts'
@@ -263,8 +264,10 @@ describe('policy document', () => {
 })
 
 /** The PDF's text in reading order, with the page footers taken out (a paragraph may run across a page break). */
+const standardFontDataUrl = `${fileURLToPath(new URL('./standard_fonts/', import.meta.resolve('pdfjs-dist/package.json')))}`
+
 async function pdfText(pdf: Buffer): Promise<{ pages: number; footers: string[]; text: string }> {
-  const loaded = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, isEvalSupported: false }).promise
+  const loaded = await getDocument({ data: new Uint8Array(pdf), standardFontDataUrl, isEvalSupported: false }).promise
   const lines: string[] = []
   const footers: string[] = []
   for (let number = 1; number <= loaded.numPages; number++) {
