@@ -17,7 +17,7 @@ import { registerAssets } from './web/assets.ts'
 import { registerAuth } from './web/auth-plugin.ts'
 import { registerErrorHandling } from './web/error-handler.ts'
 import { navigationFor } from './web/navigation.ts'
-import { NotFoundError } from './web/errors.ts'
+import { HttpError, NotFoundError } from './web/errors.ts'
 import { createViewEnvironment } from './web/views.ts'
 
 export type AppDeps = {
@@ -105,6 +105,10 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
     for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, string>)) {
       if (name.endsWith('Id') && !UUID.test(value)) throw new NotFoundError()
     }
+    // PostgreSQL cannot store a NUL character in text or jsonb: refuse it here, not with a 500 later.
+    if (containsNul(request.query) || containsNul(request.body) || containsNul(request.params)) {
+      throw new HttpError(400, 'There is a problem with the request', 'What you sent contains a character Doorstep cannot accept (NUL). Nothing was saved.')
+    }
   })
 
   registerAuth(app, { pool, config, clock, csrfSecret })
@@ -122,6 +126,12 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
   registerAuditRoutes(app)
   registerApiRoutes(app)
   return app
+}
+
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (depth > 32 || value === null || typeof value !== 'object') return false
+  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1))
 }
 
 async function loadCsrfSecret(pool: Pool): Promise<string> {

@@ -4,6 +4,7 @@ import { inTransaction, type Pool } from '../db/pool.ts'
 import type { SchoolRole } from '../domain/roles.ts'
 import { hashPassword } from '../features/auth/passwords.ts'
 import { adoptPreset } from '../features/policy/service.ts'
+import { seedPupils } from '../features/pupils/demo.ts'
 import { seedReadinessDemo } from '../features/readiness/demo.ts'
 
 /**
@@ -47,7 +48,7 @@ export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset:
 export type DemoSeeder = (client: pg.PoolClient, schools: DemoSchool[], now: Date) => Promise<void>
 
 /** Features append their demo data here (called in order, in the same transaction). */
-export const demoSeeders: DemoSeeder[] = [seedReadinessDemo]
+export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils]
 
 export function demoEmail(local: string, schoolKey: string): string {
   return `${local}@${schoolKey}.example`
