@@ -177,5 +177,7 @@ describe('staff readiness: what expires', () => {
     assert.match(text, /Training: Cultural awareness/)
     assert.match(text, /Insurance: Skoda Octavia Estate \(WS72 SCH\), school vehicle/)
     assert.match(text, /DBS re-check/)
+    const overview = textOf((await dsl.get('/readiness')).body)
+    assert.match(overview, /Visiting staff Ready Expiring soon Cultural awareness expires on/)
   })
 })

@@ -120,6 +120,8 @@ export type TrainingRow = {
   label: string
   /** What the policy asks: "Every visitor – required", "At least one visitor on each visit – advised", "Not required". */
   requirement: string
+  /** The policy asks every visitor to have it (block or warn); otherwise a missing record is not a problem for this person. */
+  everyVisitor: boolean
   status: TrainingStatus
   /** The record that counts: the latest completion. */
   latest: TrainingRecord | undefined
@@ -226,7 +228,8 @@ function trainingRows(policy: Policy, records: readonly TrainingRecord[], today:
     const mine = records.filter((r) => r.trainingId === training.id)
     const latest = latestOf(mine, today)
     const status: TrainingStatus = !latest ? 'missing' : latest.expiresOn ? dateStatus(latest.expiresOn, today) : 'valid'
-    return { trainingId: training.id, label: training.label, requirement: requirementText(policy, training.id), status, latest, records: mine }
+    const everyVisitor = policy.training.everyVisitor.some((r) => r.trainingId === training.id)
+    return { trainingId: training.id, label: training.label, requirement: requirementText(policy, training.id), everyVisitor, status, latest, records: mine }
   })
 }
 
@@ -237,7 +240,7 @@ function vehicleView(policy: Pick<Policy, 'vehicles'>, vehicle: VehicleRecord, a
 // ---------------------------------------------------------------------------------------------------------------
 // Everyone who goes on visits, and what falls due.
 
-export type OverviewRow = { person: StaffPerson; verdict: Verdict }
+export type OverviewRow = { person: StaffPerson; verdict: Verdict; /** "Cultural awareness expires on 7 December 2026" */ expiringSoon: string[] }
 
 export async function readinessOverview(db: Db, schoolId: string, at: Date): Promise<{ rows: OverviewRow[]; schoolVehicles: VehicleView[]; policyTitle: string }> {
   const { policy } = await currentPolicy(db, schoolId, at)
@@ -250,10 +253,17 @@ export async function readinessOverview(db: Db, schoolId: string, at: Date): Pro
   const today = ukDateOf(at)
   return {
     policyTitle: policy.title,
-    rows: people.map((person) => ({
-      person,
-      verdict: verdictFor(policy, person, dbs.find((d) => d.userId === person.id), trainings.filter((t) => t.userId === person.id), at),
-    })),
+    rows: people.map((person) => {
+      const own = { dbs: dbs.find((d) => d.userId === person.id), trainings: trainings.filter((t) => t.userId === person.id) }
+      const dbsDue = own.dbs ? dbsView(own.dbs, today) : undefined
+      const expiringSoon = [
+        ...trainingRows(policy, own.trainings, today)
+          .filter((row) => row.status === 'expiring' && row.latest?.expiresOn)
+          .map((row) => `${row.label} expires on ${longDateOf(row.latest!.expiresOn!)}`),
+        ...(dbsDue?.recheckStatus === 'expiring' && dbsDue.recheckDueOn ? [`DBS re-check due on ${longDateOf(dbsDue.recheckDueOn)}`] : []),
+      ]
+      return { person, verdict: verdictFor(policy, person, own.dbs, own.trainings, at), expiringSoon }
+    }),
     schoolVehicles: vehicles.map((vehicle) => vehicleView(policy, vehicle, at, today)),
   }
 }
