@@ -178,6 +178,17 @@ describe('staffing', () => {
       assert.deepEqual(checkVisitorEligibility(policy, amy, at).blocks, [])
     })
 
+    it('R-STAFF-5 the latest completion of a training decides, as on the readiness page', () => {
+      const policy = policyOf('westside-2025')
+      const amy = qualified(policy, 'amy', 'Amy Shah')
+      amy.trainings = [
+        ...amy.trainings.filter((record) => record.trainingId !== 'violence_prevention'),
+        { trainingId: 'violence_prevention', completedOn: '2024-01-01', expiresOn: '2027-01-01' },
+        { trainingId: 'violence_prevention', completedOn: '2025-06-01', expiresOn: '2026-06-01' },
+      ]
+      assert.deepEqual(codes(checkVisitorEligibility(policy, amy, at)).blocks, ['training_expired'])
+    })
+
     it('R-STAFF-5 training dated in the future does not count yet', () => {
       const policy = policyOf('kings-academy-gomer-2024')
       const amy = qualified(policy, 'amy', 'Amy Shah')

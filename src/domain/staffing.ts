@@ -161,15 +161,14 @@ function trainingProblems(policy: Policy, person: ProposedVisitor, today: string
   const result: StaffingCheck = { blocks: [], warnings: [] }
   for (const requirement of policy.training.everyVisitor) {
     const label = trainingLabel(policy, requirement.trainingId)
-    const records = person.trainings.filter((record) => record.trainingId === requirement.trainingId && record.completedOn <= today)
-    if (records.some((record) => isCurrent(record, today))) continue
-    const latestExpiry = records.map((record) => record.expiresOn ?? '').sort().at(-1)
+    const latest = latestCompletion(person.trainings, requirement.trainingId, today)
+    if (latest && isCurrent(latest, today)) continue
     const must = requirement.enforcement === 'block'
     const list = must ? result.blocks : result.warnings
     const consequence = must ? 'Every visitor must have it. Record the training, or choose someone else for this visit.' : 'Visitors should have it; they may still go. Arrange the training.'
     list.push(
-      latestExpiry
-        ? { code: 'training_expired', userId: person.userId, text: `${person.name}'s training ${label} expired on ${formatDate(latestExpiry)}. ${consequence}` }
+      latest?.expiresOn
+        ? { code: 'training_expired', userId: person.userId, text: `${person.name}'s training ${label} expired on ${formatDate(latest.expiresOn)}. ${consequence}` }
         : { code: 'training_missing', userId: person.userId, text: `${person.name} has no record of the training ${label}. ${consequence}` },
     )
   }
@@ -181,9 +180,10 @@ function checkTeamTraining(policy: Policy, team: ProposedTeam): StaffingCheck {
   if (team.staff.length === 0) return result
   const today = londonDate(team.at)
   for (const requirement of policy.training.atLeastOneVisitor) {
-    const trained = team.staff.some((person) =>
-      person.trainings.some((record) => record.trainingId === requirement.trainingId && record.completedOn <= today && isCurrent(record, today)),
-    )
+    const trained = team.staff.some((person) => {
+      const latest = latestCompletion(person.trainings, requirement.trainingId, today)
+      return latest !== undefined && isCurrent(latest, today)
+    })
     if (trained) continue
     const label = trainingLabel(policy, requirement.trainingId)
     if (requirement.enforcement === 'block') {
@@ -199,6 +199,14 @@ function checkTeamTraining(policy: Policy, team: ProposedTeam): StaffingCheck {
     }
   }
   return result
+}
+
+/** The most recent completion of a training up to today decides whether it is valid (a later course replaces an earlier one). */
+function latestCompletion(trainings: readonly TrainingRecord[], trainingId: string, today: string): TrainingRecord | undefined {
+  return trainings
+    .filter((record) => record.trainingId === trainingId && record.completedOn <= today)
+    .sort((a, b) => a.completedOn.localeCompare(b.completedOn))
+    .at(-1)
 }
 
 function isCurrent(record: TrainingRecord, today: string): boolean {

@@ -64,6 +64,24 @@ describe('policy presets', () => {
     assert.notEqual(policyOf('harton-academy-2024').hours.week.monday, null)
   })
 
+  it('no two settings in a preset share one object, so editing one day or list never edits another', () => {
+    for (const { id, policy } of listPresets()) {
+      const seen = new Set<object>()
+      const walk = (value: unknown, path: string): void => {
+        if (value === null || typeof value !== 'object') return
+        assert.ok(!seen.has(value), `${id}: ${path} is shared with another setting`)
+        seen.add(value)
+        for (const [key, item] of Object.entries(value)) walk(item, `${path}.${key}`)
+      }
+      walk(policy, 'policy')
+    }
+    const policy = policyOf('harton-academy-2024')
+    const monday = policy.hours.week.monday
+    assert.ok(monday)
+    monday.end = '15:00'
+    assert.deepEqual(policy.hours.week.tuesday, { start: '08:30', end: '16:30' })
+  })
+
   for (const id of presetIds) {
     it(`R-GOV-1 ${id} passes validatePolicy`, () => {
       const result = validatePolicy(policyOf(id), { today })

@@ -20,6 +20,9 @@ export function validatePolicy(input: unknown, opts: { today?: string } = {}): P
 /** Field names as a member of staff would say them; the rest are spelt out from the setting's name. */
 const fieldNames: Record<string, string> = {
   checkIns: 'Check-ins',
+  steps: 'Escalation steps',
+  start: 'Start time',
+  end: 'End time',
   riskAssessment: 'Risk assessment',
   approverRoles: 'Approver roles',
   approverMayBeOnVisit: 'Whether an approver may approve a visit they are on',
