@@ -13,6 +13,7 @@ import { registerAuthRoutes } from './features/auth/routes.ts'
 import { registerHomeRoutes } from './features/home/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
+import { registerVisitRoutes } from './features/visits/routes.ts'
 import { registerAssets } from './web/assets.ts'
 import { registerAuth } from './web/auth-plugin.ts'
 import { registerErrorHandling } from './web/error-handler.ts'
@@ -122,6 +123,7 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
   registerHomeRoutes(app)
   registerStaffRoutes(app)
   registerReadinessRoutes(app)
+  registerVisitRoutes(app)
   registerAccountRoutes(app)
   registerAuditRoutes(app)
   registerApiRoutes(app)

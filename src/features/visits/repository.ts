@@ -625,3 +625,23 @@ export async function insertDecision(
     ],
   )
 }
+
+/** Every address of these pupils (main first), for choosing where the visit is. */
+export async function addressesOfPupils(
+  db: Db,
+  schoolId: string,
+  pupilIds: readonly string[],
+): Promise<Array<VisitAddress & { isMain: boolean; pupilNames: string[] }>> {
+  if (pupilIds.length === 0) return []
+  const { rows } = await db.query<VisitAddress & { isMain: boolean; pupilNames: string[] }>(
+    `SELECT a.id, a.line1, a.line2, a.town, a.postcode, bool_or(pa.is_main) AS "isMain",
+            array_agg(p.first_name ORDER BY p.date_of_birth) AS "pupilNames"
+       FROM pupil_addresses pa
+       JOIN addresses a ON a.id = pa.address_id AND a.school_id = $1
+       JOIN pupils p ON p.id = pa.pupil_id AND p.school_id = $1
+      WHERE pa.school_id = $1 AND pa.pupil_id = ANY($2::uuid[])
+      GROUP BY a.id ORDER BY bool_or(pa.is_main) DESC, a.postcode, a.line1`,
+    [schoolId, pupilIds],
+  )
+  return rows
+}

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import type pg from 'pg'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
@@ -15,6 +16,7 @@ import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
 import { describeRoles, roleLabels, type SchoolRole } from '../../domain/roles.ts'
 import { checkStaffing, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
+import { actorOf as requestActor, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { currentPolicy } from '../policy/repository.ts'
 import {
@@ -94,6 +96,12 @@ export const codeWordReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'a
 export const visitLeaders = ['dsl', 'deputy_dsl', 'headteacher', 'associate_head', 'slt'] as const satisfies readonly SchoolRole[]
 /** Roles that approve visits under one of the presets: they see the approvals page (which lists only what they may decide). */
 export const approvalPageRoles = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const satisfies readonly SchoolRole[]
+
+/** The person making a request, in the school they act in. */
+export function viewerOf(request: FastifyRequest): Viewer {
+  const actor = requestActor(request)
+  return { userId: actor.userId, name: actor.name, roles: schoolOf(request).roles }
+}
 
 const holds = (viewer: Pick<Viewer, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => viewer.roles.includes(role))
 const isOnVisit = (viewer: Pick<Viewer, 'userId'>, visit: Pick<Visit, 'staff'>) => visit.staff.some((person) => person.userId === viewer.userId)
