@@ -18,7 +18,6 @@ describe('signing in and out in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await assertLoaded(journey, 'Westside School')
     await assert.doesNotReject(page.getByRole('banner').getByText('Daniel Lindqvist-Cedar').waitFor())
-    await screenshot(page, 'home-dsl')
 
     const menu = page.getByRole('navigation', { name: 'Menu' })
     const entries = await menu.getByRole('link').evaluateAll((links) => links.map((a) => ({ text: a.textContent!.trim(), href: a.getAttribute('href')! })))
