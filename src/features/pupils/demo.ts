@@ -10,6 +10,7 @@ import {
   linkContact,
   setMainAddress,
   setNoAppointments,
+  withdrawDecline,
 } from './repository.ts'
 import type { HazardKind } from './schema.ts'
 
@@ -19,7 +20,7 @@ import type { HazardKind } from './schema.ts'
  * parent who needs an interpreter (Polish or Urdu), a dog the family will shut away, an address
  * with a history of aggression and an adult with whom appointments are stopped, agencies with a
  * lead practitioner, and attendance below 90 % (one pupil below 70 %). At WNA, whose policy lets
- * families decline visits, one family has declined. Westside's Leo Marsh has no flags at all:
+ * families decline visits, one family has declined (at Harton a decline was later withdrawn). Westside's Leo Marsh has no flags at all:
  * the pupil to plan a first visit for.
  */
 
@@ -58,7 +59,8 @@ type DemoFamily = {
   adults: DemoAdult[]
   agencies?: DemoAgency[]
   hazards?: DemoHazard[]
-  decline?: { daysAgo: number; reason: string }
+  /** R-NOTICE-2: the family declined visits `daysAgo`; withdrawn `withdrawnDaysAgo` if they changed their mind. */
+  decline?: { daysAgo: number; reason: string; withdrawnDaysAgo?: number }
 }
 
 const families: Record<DemoSchoolKey, DemoFamily[]> = {
@@ -121,6 +123,11 @@ const families: Record<DemoSchoolKey, DemoFamily[]> = {
           literacy: 'Prefers a phone call to a letter.',
         },
       ],
+      decline: {
+        daysAgo: 120,
+        reason: 'Mrs Scullion asked for meetings in school while she settled the children in; she agreed to visits again in the spring.',
+        withdrawnDaysAgo: 60,
+      },
     },
   ],
   'kings-gomer': [
@@ -408,7 +415,10 @@ export const seedPupils: DemoSeeder = async (client, schools: DemoSchool[], now)
         }
         if (family.decline) {
           const at = new Date(now.getTime() - family.decline.daysAgo * DAY)
-          await insertDecline(client, school.id, pupilId, { declinedOn: isoDay(at), reason: family.decline.reason }, school.staff.office ?? null, at)
+          const declineId = await insertDecline(client, school.id, pupilId, { declinedOn: isoDay(at), reason: family.decline.reason }, school.staff.office ?? null, at)
+          if (family.decline.withdrawnDaysAgo !== undefined) {
+            await withdrawDecline(client, school.id, declineId, school.staff.office ?? null, new Date(now.getTime() - family.decline.withdrawnDaysAgo * DAY))
+          }
         }
       }
       for (const hazard of family.hazards ?? []) {

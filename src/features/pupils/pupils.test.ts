@@ -306,6 +306,44 @@ describe('pupils and families', () => {
     assert.equal((await governor.get('/pupils')).statusCode, 403)
   })
 
+  it('R-FAMILY-1 every pupils page renders for the headteacher, with the menu entry', async (t) => {
+    const ctx = await testApp(t)
+    const head = await signIn(ctx, 'head@harton.example')
+    const kyle = await pupilId(ctx.pool, 'Harton Academy', 'Kyle', 'Dodds')
+    const gary = await contactId(ctx.pool, kyle, 'Gary')
+    const schoolId = await demoSchoolId(ctx.pool, 'Harton Academy')
+    const address = (await mainAddressOf(ctx.pool, schoolId, kyle))!.id
+    const { rows } = await ctx.pool.query<{ id: string }>('SELECT id FROM agencies WHERE pupil_id = $1 LIMIT 1', [kyle])
+    const agency = rows[0]!.id
+    const pages: Array<[string, RegExp]> = [
+      ['/pupils', /Dodds, Kyle/],
+      ['/pupils/new', /Add a pupil/],
+      ['/pupils/import', /Import pupils and families/],
+      [`/pupils/${kyle}`, /Kyle Dodds/],
+      [`/pupils/${kyle}/edit`, /Change Kyle Dodds’s details/],
+      [`/pupils/${kyle}/addresses/${address}/edit`, /Correct the address/],
+      [`/pupils/${kyle}/move`, /Kyle Dodds has moved/],
+      [`/pupils/${kyle}/adults/new`, /Add an adult to Kyle Dodds’s family/],
+      [`/pupils/${kyle}/adults/${gary}/edit`, /Change Mr Gary Dodds’s details/],
+      [`/pupils/${kyle}/adults/${gary}/no-appointments`, /Stop appointments with Mr Gary Dodds/],
+      [`/pupils/${kyle}/adults/${gary}/review`, /Review the case and allow appointments with Mr Gary Dodds.*Shouted and swore/],
+      [`/pupils/${kyle}/agencies/new`, /Add an agency/],
+      [`/pupils/${kyle}/agencies/${agency}/edit`, /Change the details of/],
+      [`/pupils/${kyle}/addresses/${address}/hazards/new`, /Record a hazard at this address/],
+      [`/pupils/${kyle}/declines/new`, /Record that Kyle Dodds’s family declined home visits/],
+    ]
+    for (const [url, expected] of pages) {
+      const response = await head.get(url)
+      assert.equal(response.statusCode, 200, url)
+      assert.match(textOf(response.body), expected, url)
+      assert.ok(response.body.includes('class="govuk-service-navigation__link" href="/pupils"'), `${url} has the menu entry`)
+    }
+    const tait = await pupilId(ctx.pool, 'Harton Academy', 'Ellie', 'Tait')
+    const taitPage = textOf((await head.get(`/pupils/${tait}`)).body)
+    assert.match(taitPage, /The family has not declined home visits/)
+    assert.match(taitPage, /Earlier declines/)
+  })
+
   it('R-CONF-1 another school’s pupil, adult, address or decline is a 404 on every page and in the API', async (t) => {
     const ctx = await testApp(t)
     const dsl = await signIn(ctx, 'dsl@westside.example')

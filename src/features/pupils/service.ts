@@ -45,6 +45,7 @@ import {
   adultsAtSameAddress,
   findContact,
 } from './repository.ts'
+import { reopenRiskAssessmentsForAddress } from '../visits/service.ts'
 import { hazardKindLabels, type AddressDetails, type AdultDetails, type AgencyDetails, type DeclineDetails, type HazardDetails, type NewPupil, type PupilDetails } from './schema.ts'
 
 /** Who may do what with pupils and families. Routes use these for access; the service checks them again. */
@@ -523,6 +524,15 @@ export async function recordHazard(client: pg.PoolClient, staff: Staff, addressI
     summary: `Recorded a hazard (${hazardKindLabels[details.kind].toLowerCase()}) at ${oneLine(address)}`,
     change: { hazardId, ...details, pupils: pupils.map((p) => p.id) },
   }, now)
+  // R-RISK-2: a new risk re-opens the completed risk assessments of upcoming visits to this address.
+  await reopenRiskAssessmentsForAddress(
+    client,
+    staff.schoolId,
+    addressId,
+    `A new hazard was recorded at the address: ${hazardKindLabels[details.kind].toLowerCase()}, ${details.description}`,
+    staff.actor,
+    now,
+  )
   return hazardId
 }
 
