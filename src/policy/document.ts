@@ -69,13 +69,21 @@ function purposeSection(policy: Policy, schoolName: string): DocumentSection {
 
 function beforeSection(policy: Policy): DocumentSection {
   const { riskAssessment } = policy
-  const form = { written: 'A written risk assessment', dynamic: 'A dynamic risk assessment', discussion: 'A risk assessment discussion' }[riskAssessment.form]
+  const form = {
+    written: 'A written risk assessment is completed',
+    dynamic: 'A dynamic risk assessment is completed',
+    discussion: 'A risk assessment discussion is held',
+  }[riskAssessment.form]
+  const completedBy = describeRoles(riskAssessment.completedBy)
+  const signedOffBy = describeRoles(riskAssessment.signedOffBy)
   return {
     heading: 'Before the visit',
     blocks: [
       approvalParagraph(policy),
       paragraph(
-        `${form} is completed by ${describeRoles(riskAssessment.completedBy)} before the visit is approved, and signed off by ${describeRoles(riskAssessment.signedOffBy)}.`,
+        completedBy === signedOffBy
+          ? `${form} by ${completedBy}, who also signs it off, before the visit is approved.`
+          : `${form} by ${completedBy} before the visit is approved, and signed off by ${signedOffBy}.`,
         'It covers:',
       ),
       bullets(riskAssessment.requiredFields.map((field) => capitalise(riskAssessmentFields[field]))),
@@ -122,7 +130,7 @@ function staffingParagraph(policy: Policy): DocumentBlock {
   } else if (loneVisits.approverRoles === null) {
     sentences.push(
       minimumStaff > 1
-        ? `${capitalise(team)} are advised for every home visit. A lone visit is allowed, and Doorstep reminds the planner of this advice.`
+        ? `At least ${team} are advised for every home visit, but a lone visit is allowed; Doorstep reminds the planner of this advice.`
         : 'A home visit may be made by one member of staff.',
     )
   } else {
