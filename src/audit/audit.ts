@@ -41,7 +41,8 @@ export async function recordAudit(client: pg.PoolClient, entry: AuditEntry, at: 
     subjectType: entry.subjectType,
     subjectId: entry.subjectId ?? null,
     summary: entry.summary,
-    change: entry.change ?? {},
+    // Hash exactly what jsonb will hand back: dates become strings, undefined goes, and so on.
+    change: JSON.parse(JSON.stringify(entry.change ?? {})) as unknown,
     at: at.toISOString(),
   }
   await client.query(

@@ -11,7 +11,10 @@ const isoDate = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date like 2026-11-25')
-  .refine((value) => !Number.isNaN(new Date(`${value}T00:00:00Z`).getTime()) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'Enter a real date')
+  .refine(
+    (value) => value >= '0001' && !Number.isNaN(new Date(`${value}T00:00:00Z`).getTime()) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+    'Enter a real date',
+  )
 
 const filterForm = z
   .object({
