@@ -161,16 +161,15 @@ export async function findVisit(db: Db, schoolId: string, visitId: string): Prom
   ])
   const row = rows[0]
   if (!row) return undefined
-  const [pupils, adults, staff, address, vehicle, responsibleContact, riskAssessment, decisions] = await Promise.all([
-    visitPupils(db, schoolId, visitId),
-    visitAdults(db, schoolId, visitId),
-    visitStaff(db, schoolId, visitId),
-    row.addressId ? findAddress(db, schoolId, row.addressId) : Promise.resolve(null),
-    row.vehicleId ? findVehicle(db, schoolId, row.vehicleId) : Promise.resolve(null),
-    row.responsibleContactUserId ? findPerson(db, row.responsibleContactUserId) : Promise.resolve(null),
-    findRiskAssessment(db, schoolId, visitId),
-    decisionsOf(db, schoolId, visitId),
-  ])
+  // One query at a time: `db` may be a transaction's client, which runs one query at once.
+  const pupils = await visitPupils(db, schoolId, visitId)
+  const adults = await visitAdults(db, schoolId, visitId)
+  const staff = await visitStaff(db, schoolId, visitId)
+  const address = row.addressId ? await findAddress(db, schoolId, row.addressId) : null
+  const vehicle = row.vehicleId ? await findVehicle(db, schoolId, row.vehicleId) : null
+  const responsibleContact = row.responsibleContactUserId ? await findPerson(db, row.responsibleContactUserId) : null
+  const riskAssessment = await findRiskAssessment(db, schoolId, visitId)
+  const decisions = await decisionsOf(db, schoolId, visitId)
   return {
     ...row,
     purposeLabel: row.policy.purposes.find((purpose) => purpose.id === row.purposeId)?.label ?? null,

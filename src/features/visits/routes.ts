@@ -187,7 +187,8 @@ export function registerVisitRoutes(app: FastifyInstance): void {
         throw error
       }
       const next = sections[sections.indexOf(section) + 1]
-      return reply.redirect(visit.status === 'draft' && next ? `/visits/${visit.id}/plan/${next}` : `/visits/${visit.id}?done=saved`, 303)
+      if (visit.status === 'draft') return reply.redirect(next ? `/visits/${visit.id}/plan/${next}` : `/visits/${visit.id}`, 303)
+      return reply.redirect(`/visits/${visit.id}?done=saved`, 303)
     })
   }
 
