@@ -80,6 +80,8 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
       },
     },
     strictTransportSecurity: config.secureCookies,
+    // The same rule as frame-ancestors 'none', for browsers that only read X-Frame-Options.
+    frameguard: { action: 'deny' },
   })
   await app.register(cookie)
   await app.register(formbody, { bodyLimit: 256 * 1024 })
