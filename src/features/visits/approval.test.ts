@@ -1,11 +1,31 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { testApp, textOf } from '../../../test/helpers.ts'
-import { allAnswers, as, completePlan, createDraft, ok, school } from './fixtures.ts'
+import { testApp, textOf, type Agent, type TestApp } from '../../../test/helpers.ts'
+import { allAnswers, as, completePlan, createDraft, ok, school, type School } from './fixtures.ts'
 
-type VisitJson = { id: string; status: string; history: Array<{ summary: string }>; approvals: { outstanding: unknown[] }; riskAssessment: { status: string } | null }
+type VisitJson = {
+  id: string
+  status: string
+  version: number
+  history: Array<{ summary: string }>
+  approvals: { outstanding: unknown[]; decisions: Array<{ outcome: string; reason: string; decidedBy: string }> }
+  riskAssessment: { status: string } | null
+}
+type Problem = { detail: string; errors?: Array<{ pointer: string; detail: string }> }
 
-describe('approving a visit at Westside', () => {
+/** A Westside visit (visitor + SLT) taken to "awaiting approval": the deputy completes the assessment, the head signs it off. */
+async function awaitingApproval(ctx: TestApp, s: School, plan: Record<string, unknown> = {}): Promise<{ visitId: string; visitor: Agent; head: Agent }> {
+  const visitor = await as(ctx, 'visitor', 'westside')
+  const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', plan))
+  await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+  const deputy = await as(ctx, 'deputy', 'westside')
+  await ok(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false }))
+  const head = await as(ctx, 'head', 'westside')
+  await ok(await head.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'sign_off' }))
+  return { visitId, visitor, head }
+}
+
+describe('approving a visit (R-APPROVE-1)', () => {
   it('R-APPROVE-1 a visit goes from draft through risk assessment to approval by the headteacher', async (t) => {
     const ctx = await testApp(t)
     const westside = await school(ctx, 'westside')
@@ -17,34 +37,276 @@ describe('approving a visit at Westside', () => {
     assert.equal((submitted.json() as VisitJson).status, 'awaiting_risk_assessment')
 
     const slt = await as(ctx, 'slt', 'westside')
-    // slt is on the visit; the deputy (SLT) completes the assessment.
     const deputy = await as(ctx, 'deputy', 'westside')
     const completed = await deputy.json('POST', westside.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false })
     await ok(completed)
     assert.equal((completed.json() as VisitJson).riskAssessment?.status, 'completed')
 
-    const notYet = await slt.json('POST', westside.url(`/${visitId}/approve`), {})
-    assert.equal(notYet.statusCode, 409)
-    assert.match(notYet.json().detail, /cannot be approved until its risk assessment has been signed off/)
-
     const head = await as(ctx, 'head', 'westside')
+    const notYet = await head.json('POST', westside.url(`/${visitId}/approve`), {})
+    assert.equal(notYet.statusCode, 409)
+    assert.equal((notYet.json() as Problem).detail, 'This visit cannot be approved until its risk assessment has been signed off.')
+
     await ok(await head.json('POST', westside.url(`/${visitId}/risk-assessment`), { action: 'sign_off' }))
 
     const bySlt = await slt.json('POST', westside.url(`/${visitId}/approve`), {})
     assert.equal(bySlt.statusCode, 403)
-    assert.match(bySlt.json().detail, /must be approved by the headteacher/)
+    assert.equal((bySlt.json() as Problem).detail, 'This visit must be approved by the headteacher. You do not hold that role in this school.')
 
-    const approved = await head.json('POST', westside.url(`/${visitId}/approve`), {})
+    const queue = textOf((await head.get('/visits/approvals')).body)
+    assert.match(queue, /Visits waiting for your approval.*Leo Marsh.*Approve or refuse/)
+
+    const approved = await head.post(`/visits/${visitId}/approve`, {})
+    assert.equal(approved.headers.location, `/visits/${visitId}?done=approved`)
+
+    const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
+    assert.match(page, /Approved/)
+    assert.match(page, /Sent for risk assessment/)
+    assert.match(page, /Risk assessment completed: no potential risks found/)
+    assert.match(page, /Risk assessment signed off; the visit now awaits approval/)
+    assert.match(page, /Approved the visit \(the visit\)/)
+  })
+
+  it('R-APPROVE-1 nobody approves a visit they are going on (King’s Academy Gomer: the DSL on the visit, the associate head approves)', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'kings-gomer')
+    const visitor = await as(ctx, 'visitor', 'kings-gomer')
+    const visitId = await createDraft(
+      visitor,
+      s,
+      await completePlan(ctx, s, 'Oliver', 'Sarah', { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }] }),
+    )
+    await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+    // King's Gomer: the visiting staff complete the dynamic assessment; the associate head or DSL signs it off.
+    const completeByOffice = await (await as(ctx, 'office', 'kings-gomer')).json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false })
+    assert.equal(completeByOffice.statusCode, 403)
+    assert.match((completeByOffice.json() as Problem).detail, /completed by the staff going on the visit/)
+    await ok(await visitor.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false }))
+    const deputy = await as(ctx, 'deputy', 'kings-gomer')
+    await ok(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'sign_off' }))
+
+    const dsl = await as(ctx, 'dsl', 'kings-gomer')
+    const own = await dsl.json('POST', s.url(`/${visitId}/approve`), {})
+    assert.equal(own.statusCode, 403)
+    assert.match((own.json() as Problem).detail, /You are going on this visit, and this policy does not let anyone approve a visit they are going on/)
+    const page = await dsl.post(`/visits/${visitId}/approve`, {})
+    assert.equal(page.statusCode, 403)
+    assert.match(textOf(page.body), /You are going on this visit/)
+
+    const approved = await deputy.json('POST', s.url(`/${visitId}/approve`), {})
     await ok(approved)
-    const visit = approved.json() as VisitJson
-    assert.equal(visit.status, 'approved')
+    assert.equal((approved.json() as VisitJson).status, 'approved')
+  })
 
-    const page = await visitor.get(`/visits/${visitId}`)
+  it('R-APPROVE-2 a refusal needs a reason, and both are recorded', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor, head } = await awaitingApproval(ctx, s)
+    const noReason = await head.post(`/visits/${visitId}/refuse`, { reason: '  ' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(textOf(noReason.body), /There is a problem Give the reason for refusing the visit/)
+    const apiNoReason = await head.json('POST', s.url(`/${visitId}/refuse`), {})
+    assert.equal((apiNoReason.json() as Problem).detail, 'Give the reason for refusing the visit')
+
+    const refused = await head.json('POST', s.url(`/${visitId}/refuse`), { reason: 'Invite Ms Marsh into school first; she has agreed to come on Friday.' })
+    await ok(refused)
+    const visit = refused.json() as VisitJson
+    assert.equal(visit.status, 'refused')
+    assert.deepEqual(visit.approvals.decisions.map((d) => [d.outcome, d.reason]), [['refused', 'Invite Ms Marsh into school first; she has agreed to come on Friday.']])
+    const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
+    assert.match(page, /Refused by Helen Lindqvist-Ash on .*: Invite Ms Marsh into school first/)
+    const change = await visitor.json('PATCH', s.url(`/${visitId}`), { purposeDetail: 'Try again' })
+    assert.equal(change.statusCode, 409)
+  })
+
+  it('R-APPROVE-1 a change to the staff, time or address after approval sends the visit back', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor, head } = await awaitingApproval(ctx, s)
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+
+    // A new code word needs nothing re-done.
+    const codeWord = await visitor.json('PATCH', s.url(`/${visitId}`), { codeWord: 'Green teapot' })
+    assert.equal((codeWord.json() as VisitJson).status, 'approved')
+
+    const moved = await visitor.json('PATCH', s.url(`/${visitId}`), { startAt: '10:30', endAt: '11:15' })
+    await ok(moved)
+    const visit = moved.json() as VisitJson
+    assert.equal(visit.status, 'awaiting_approval')
+    assert.ok(visit.history.some((e) => e.summary === 'Sent back for approval because the time changed'))
+    assert.equal(visit.approvals.outstanding.length, 1)
+
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    const staffed = await visitor.json('PATCH', s.url(`/${visitId}`), { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }] })
+    assert.equal((staffed.json() as VisitJson).status, 'awaiting_approval')
+    assert.ok((staffed.json() as VisitJson).history.some((e) => e.summary === 'Sent back for approval because the staff going changed'))
+
+    const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
+    assert.match(page, /Sent back for approval because the staff going changed/)
+  })
+})
+
+describe('the risk assessment (R-RISK-1..3, R-PURPOSE-2)', () => {
+  it('R-RISK-2 the assessment is completed by the role the policy names (Westside: SLT)', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }] }))
+    await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+    const response = await visitor.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false })
+    assert.equal(response.statusCode, 403)
+    assert.equal((response.json() as Problem).detail, 'This risk assessment is completed by a member of the senior or central leadership team and signed off by the headteacher.')
+
+    const deputy = await as(ctx, 'deputy', 'westside')
+    const missing = await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: { ...allAnswers(), exit_routes: '' } })
+    assert.equal(missing.statusCode, 400)
+    const problem = missing.json() as Problem
+    assert.ok(problem.errors?.some((e) => e.pointer === '/answers/exit_routes' && e.detail === 'Record exit routes, or write “None known”'))
+    assert.ok(problem.errors?.some((e) => e.pointer === '/risksFound'))
+
+    await ok(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false }))
+    const bySlt = await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'sign_off' })
+    assert.equal(bySlt.statusCode, 403)
+    assert.equal((bySlt.json() as Problem).detail, 'This risk assessment must be signed off by the headteacher.')
+  })
+
+  it('R-PURPOSE-2 where risks are found, Doorstep suggests inviting the family into school and records the decision', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const deputy = await as(ctx, 'deputy', 'westside')
+    const first = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah'))
+    await ok(await visitor.json('POST', s.url(`/${first}/submit`), {}))
+
+    const undecided = await deputy.json('POST', s.url(`/${first}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: true })
+    assert.equal(undecided.statusCode, 400)
+    assert.equal((undecided.json() as Problem).detail, 'The assessment found potential risks. Decide whether to invite the family into school instead of visiting')
+    const page = await deputy.post(`/visits/${first}/risk-assessment`, { ...Object.fromEntries(Object.entries(allAnswers()).map(([k, v]) => [`answers-${k}`, v])), risksFound: 'yes', action: 'complete' })
+    assert.equal(page.statusCode, 400)
+    assert.match(textOf(page.body), /consider inviting the family into school instead/i)
+
+    const noReason = await deputy.json('POST', s.url(`/${first}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: true, inviteDecision: 'go_ahead' })
+    assert.equal((noReason.json() as Problem).detail, 'Say why the visit should still go ahead rather than inviting the family into school')
+    const goAhead = await deputy.json('POST', s.url(`/${first}/risk-assessment`), {
+      action: 'complete',
+      answers: allAnswers(),
+      risksFound: true,
+      inviteDecision: 'go_ahead',
+      inviteReason: 'Ms Marsh cannot leave her baby; two experienced staff, doorstep first.',
+    })
+    await ok(goAhead)
+    assert.ok((goAhead.json() as VisitJson).history.some((e) => /Decided to go ahead with the home visit rather than invite the family into school: Ms Marsh cannot leave her baby/.test(e.summary)))
+
+    const second = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', { date: '2026-11-27' }))
+    await ok(await visitor.json('POST', s.url(`/${second}/submit`), {}))
+    const invite = await deputy.json('POST', s.url(`/${second}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: true, inviteDecision: 'invite_instead' })
+    await ok(invite)
+    const cancelled = invite.json() as VisitJson & { cancelledReason: string }
+    assert.equal(cancelled.status, 'cancelled')
+    assert.match(cancelled.cancelledReason, /The family will be invited into school instead, because the risk assessment found potential risks/)
+  })
+
+  it('R-RISK-3 Morecambe Road can request police accompaniment, shown to everyone on the visit', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'morecambe-road')
+    const { rows } = await ctx.pool.query<{ pupil: string; adult: string }>(
+      `SELECT p.first_name AS pupil, c.first_name AS adult FROM visits v JOIN visit_pupils vp ON vp.visit_id = v.id JOIN pupils p ON p.id = vp.pupil_id
+         JOIN visit_contacts vc ON vc.visit_id = v.id JOIN contacts c ON c.id = vc.contact_id WHERE v.school_id = $1 LIMIT 1`,
+      [s.id],
+    )
+    const visitor = await as(ctx, 'visitor', 'morecambe-road')
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, rows[0]!.pupil, rows[0]!.adult, { date: '2026-11-30' }))
+    await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+    const deputy = await as(ctx, 'deputy', 'morecambe-road')
+    await ok(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false, policeAccompanimentRequested: true }))
+    const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
+    assert.match(page, /Police accompaniment has been requested for this visit/)
+    assert.match(page, /Police accompaniment requested for this visit/)
+
+    // Westside's policy has no such request.
+    const westside = await school(ctx, 'westside')
+    const wsVisitor = await as(ctx, 'visitor', 'westside')
+    const wsVisit = await createDraft(wsVisitor, westside, await completePlan(ctx, westside, 'Leo', 'Hannah'))
+    await ok(await wsVisitor.json('POST', westside.url(`/${wsVisit}/submit`), {}))
+    const refused = await (await as(ctx, 'deputy', 'westside')).json('POST', westside.url(`/${wsVisit}/risk-assessment`), { action: 'save', policeAccompanimentRequested: true })
+    assert.equal(refused.statusCode, 400)
+  })
+
+  it('R-RISK-2 a hazard added to the address after the assessment re-opens it and sends the visit back', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor, head } = await awaitingApproval(ctx, s)
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    const { rows } = await ctx.pool.query<{ pupil_id: string; address_id: string }>(
+      'SELECT vp.pupil_id, v.address_id FROM visits v JOIN visit_pupils vp ON vp.visit_id = v.id WHERE v.id = $1',
+      [visitId],
+    )
+    const dsl = await as(ctx, 'dsl', 'westside')
+    const added = await dsl.post(`/pupils/${rows[0]!.pupil_id}/addresses/${rows[0]!.address_id}/hazards`, { kind: 'animal', description: 'New Rottweiler, not friendly.', animalsWillBeShutAway: 'not-asked' })
+    assert.equal(added.statusCode, 303, added.body.slice(0, 500))
+
+    const visit = (await visitor.json('GET', s.url(`/${visitId}`))).json() as VisitJson
+    assert.equal(visit.status, 'awaiting_risk_assessment')
+    assert.equal(visit.riskAssessment?.status, 'reopened')
+    assert.ok(visit.history.some((e) => /Risk assessment re-opened: A new hazard was recorded at the address: animal.*New Rottweiler/i.test(e.summary)))
+    const approve = await head.json('POST', s.url(`/${visitId}/approve`), {})
+    assert.equal(approve.statusCode, 409)
+  })
+
+  it('R-RISK-2 a hazard recorded some other way is caught when the visit is read', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor } = await awaitingApproval(ctx, s)
+    await ctx.pool.query(
+      `INSERT INTO address_hazards (school_id, address_id, kind, description, recorded_at)
+       SELECT school_id, address_id, 'aggression', 'Neighbour reports threats to callers.', now() FROM visits WHERE id = $1`,
+      [visitId],
+    )
+    const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
+    assert.match(page, /Awaiting risk assessment/)
+    assert.match(page, /Re-opened: A new hazard was recorded at the address after the assessment was completed: Neighbour reports threats to callers\./)
+  })
+})
+
+describe('the code word (R-ITIN-2)', () => {
+  it('R-ITIN-2 is seen by the visitors, the office and the DSL or head, and by nobody else, and never kept in the history', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const plan = await completePlan(ctx, s, 'Leo', 'Hannah', {
+      codeWord: 'Purple elephant',
+      staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }],
+    })
+    const visitId = await createDraft(visitor, s, plan)
+    await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+    await ok(await visitor.json('PATCH', s.url(`/${visitId}`), { codeWord: 'Orange giraffe' }))
+
+    for (const local of ['visitor', 'dsl', 'office', 'head', 'deputy.dsl', 'deputy']) {
+      const agent = await as(ctx, local, 'westside')
+      assert.match(textOf((await agent.get(`/visits/${visitId}`)).body), /Orange giraffe/, `${local} sees the code word`)
+      assert.equal(((await agent.json('GET', s.url(`/${visitId}`))).json() as { codeWord?: string }).codeWord, 'Orange giraffe')
+    }
+    const slt = await as(ctx, 'slt', 'westside')
+    const page = await slt.get(`/visits/${visitId}`)
     await ok(page)
-    const text = textOf(page.body)
-    assert.match(text, /Approved/)
-    assert.match(text, /Sent for risk assessment/)
-    assert.match(text, /Risk assessment signed off/)
-    assert.match(text, /Approved the visit/)
+    assert.doesNotMatch(page.body, /Orange giraffe|Purple elephant/)
+    assert.match(textOf(page.body), /Agreed\. Only the visitors, the office and the DSL or headteacher can see it\./)
+    const api = (await slt.json('GET', s.url(`/${visitId}`))).json() as Record<string, unknown>
+    assert.equal(api.codeWord, undefined)
+    assert.equal(api.hasCodeWord, true)
+    assert.doesNotMatch(JSON.stringify(api), /Orange giraffe|Purple elephant/)
+    const editPage = await slt.get(`/visits/${visitId}/plan/staff`)
+    assert.doesNotMatch(editPage.body, /Orange giraffe|Purple elephant/)
+
+    // Not in lists, the history or the audit trail.
+    assert.doesNotMatch((await visitor.get('/visits')).body, /Orange giraffe/)
+    assert.doesNotMatch((await visitor.json('GET', s.url())).body, /Orange giraffe/)
+    const leaks = await ctx.pool.query(
+      `SELECT (SELECT count(*)::int FROM visit_events WHERE summary ILIKE '%giraffe%' OR payload::text ILIKE '%giraffe%' OR summary ILIKE '%elephant%' OR payload::text ILIKE '%elephant%') AS events,
+              (SELECT count(*)::int FROM audit_log WHERE summary ILIKE '%giraffe%' OR change::text ILIKE '%giraffe%' OR summary ILIKE '%elephant%' OR change::text ILIKE '%elephant%') AS audit`,
+    )
+    assert.deepEqual(leaks.rows[0], { events: 0, audit: 0 })
+    const history = textOf((await visitor.get(`/visits/${visitId}`)).body)
+    assert.match(history, /Changed the code word/)
   })
 })

@@ -270,7 +270,7 @@ describe('planning a visit on the pages, without JavaScript', () => {
     // The risk assessment starts from what is known, and asks about the dog (R-FAMILY-4).
     const deputy = await as(ctx, 'deputy', 'westside')
     const raPage = textOf((await deputy.get(`/visits/${visitId}/risk-assessment`)).body)
-    assert.match(raPage, /Small terrier, friendly but jumps up at visitors \(the family will keep them shut away\)/)
+    assert.match(raPage, /Small terrier, friendly but jumps up at visitors\.? \(the family will keep them shut away\)/)
     const fields = ['family_risks', 'location_risks', 'timing_risks', 'aggression_history', 'animals', 'medical_needs', 'cultural_sensitivities', 'other_professionals', 'exit_routes']
     const answers = Object.fromEntries(fields.map((f) => [`answers-${f}`, 'None known']))
     const noAnimals = await deputy.post(`/visits/${visitId}/risk-assessment`, { ...answers, risksFound: 'no', action: 'complete' })

@@ -453,8 +453,8 @@ function storedValues(section: PlanSection, plan: ReturnType<typeof planOf>): Re
       return {
         ...plan,
         date: dateParts(plan.date),
-        arriveAt: plan.arriveAt === plan.startAt ? '' : plan.arriveAt,
-        finishAt: plan.finishAt === plan.endAt ? '' : plan.finishAt,
+        arriveAt: plan.arriveAt ?? '',
+        finishAt: plan.finishAt ?? '',
         responsibleContactUserId: plan.responsibleContactUserId ?? '',
       }
     case 'staff': {

@@ -213,10 +213,11 @@ export function planOf(visit: Visit, codeWord: string): PlanState {
     necessityConfirmed: visit.necessityConfirmed,
     date: visit.plannedStart ? londonParts(visit.plannedStart).date : null,
     leaveSchoolAt: time(visit.leaveSchoolAt),
-    arriveAt: time(visit.arriveAt),
+    // Arrival and leaving the address "the same as the visit" follow the visit when it moves.
+    arriveAt: sameInstant(visit.arriveAt, visit.plannedStart) ? null : time(visit.arriveAt),
     startAt: time(visit.plannedStart),
     endAt: time(visit.plannedEnd),
-    finishAt: time(visit.finishAt),
+    finishAt: sameInstant(visit.finishAt, visit.plannedEnd) ? null : time(visit.finishAt),
     backAtSchoolAt: time(visit.backAtSchoolAt),
     noticeGivenOn: visit.noticeGivenOn,
     noticeMethod: visit.noticeMethod ?? '',
@@ -230,6 +231,10 @@ export function planOf(visit: Visit, codeWord: string): PlanState {
     codeWord,
     contingencyPlan: visit.contingencyPlan,
   }
+}
+
+function sameInstant(a: Date | null, b: Date | null): boolean {
+  return a !== null && b !== null && a.getTime() === b.getTime()
 }
 
 function merge(plan: PlanState, changes: PlanChanges): PlanState {
