@@ -11,6 +11,7 @@ import { registerApiRoutes } from './features/api/routes.ts'
 import { registerAuditRoutes } from './features/audit/routes.ts'
 import { registerAuthRoutes } from './features/auth/routes.ts'
 import { registerHomeRoutes } from './features/home/routes.ts'
+import { registerPolicyRoutes } from './features/policy/routes.ts'
 import { registerPupilRoutes } from './features/pupils/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
@@ -128,6 +129,7 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
   registerReadinessRoutes(app)
   registerPupilRoutes(app)
   registerVisitRoutes(app)
+  registerPolicyRoutes(app)
   registerAccountRoutes(app)
   registerAuditRoutes(app)
   registerApiRoutes(app)
