@@ -704,8 +704,14 @@ export async function changeVisit(
     if (checked.errors.length) throw new ValidationError(checked.errors)
 
     const ra = visit.riskAssessment
+    const lonePolicy = visit.policy.staffing.loneVisits
     const loneAssessmentMissing =
-      checked.columns.loneVisit === true && !visit.loneVisit && ra !== null && !(ra.loneWorking?.risks.trim() && ra.loneWorking.controls.trim())
+      checked.columns.loneVisit === true &&
+      !visit.loneVisit &&
+      lonePolicy.allowed &&
+      lonePolicy.riskAssessmentRequired &&
+      ra !== null &&
+      !(ra.loneWorking?.risks.trim() && ra.loneWorking.controls.trim())
     const effect = effectOfChange({ status: visit.status, riskAssessmentStatus: ra?.status ?? null }, diff.parts, { loneAssessmentMissing })
     const columns: Partial<VisitColumns> = { ...checked.columns }
     if (effect.newApprovalRound) columns.approvalRound = visit.approvalRound + 1
