@@ -10,10 +10,13 @@ import { registerAccountRoutes } from './features/account/routes.ts'
 import { registerApiRoutes } from './features/api/routes.ts'
 import { registerAuditRoutes } from './features/audit/routes.ts'
 import { registerAuthRoutes } from './features/auth/routes.ts'
+import { registerBriefingRoutes } from './features/briefing/routes.ts'
+import { registerCalendarRoutes } from './features/calendar/routes.ts'
 import { registerHomeRoutes } from './features/home/routes.ts'
 import { registerPolicyRoutes } from './features/policy/routes.ts'
 import { registerPupilRoutes } from './features/pupils/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
+import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerVisitRoutes } from './features/visits/routes.ts'
 import { registerAssets } from './web/assets.ts'
@@ -129,6 +132,9 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
   registerReadinessRoutes(app)
   registerPupilRoutes(app)
   registerVisitRoutes(app)
+  registerBriefingRoutes(app)
+  registerRunListRoutes(app)
+  registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)
   registerAuditRoutes(app)

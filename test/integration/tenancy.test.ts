@@ -89,6 +89,12 @@ const hartonRecord: Record<string, Finder> = {
      pupil AS (INSERT INTO visit_pupils (school_id, visit_id, pupil_id) SELECT school_id, id, :pupilId FROM visit)
      SELECT id FROM visit`,
   ],
+
+  // Calendar feeds: the secret token in a feed URL (not a record id). Harton's office feed, stopped:
+  // a stopped link is a 404 and shows nothing (a live one shows its school's visits by design).
+  token: `INSERT INTO calendar_feeds (school_id, kind, token_hash, created_by, created_at, revoked_at, revoked_by)
+          VALUES (:schoolId, 'office', encode(sha256('hartonStoppedOfficeCalendarFeedToken0000000'::bytea), 'hex'), :userId, now(), now(), :userId)
+          RETURNING 'hartonStoppedOfficeCalendarFeedToken0000000'`,
 }
 
 /** Form fields and JSON properties sent to every POST, PUT, PATCH and DELETE (valid where possible). */
