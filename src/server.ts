@@ -73,7 +73,9 @@ async function start(): Promise<void> {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   })
   if (stopping) return
-  const address = await app.listen({ port: config.port, host: config.host })
-  say(`Doorstep is running at ${address}`)
-  if (new URL(address).origin !== config.publicUrl.origin) say(`Its public address (PUBLIC_URL) is ${config.publicUrl.href}`)
+  const address = new URL(await app.listen({ port: config.port, host: config.host }))
+  // The address people use is PUBLIC_URL; when it is not this machine on this port, show both.
+  const here = ['localhost', '127.0.0.1', '[::1]'].includes(config.publicUrl.hostname) && config.publicUrl.port === address.port
+  say(`Doorstep is running at ${here ? config.publicUrl.href : address.href}`)
+  if (!here) say(`Its public address (PUBLIC_URL) is ${config.publicUrl.href}`)
 }

@@ -122,7 +122,7 @@ describe('the Doorstep process on its embedded PostgreSQL', () => {
 
     const first = startServer(t, { DOORSTEP_DATA_DIR: dataDir, DOORSTEP_DEMO: '1' })
     const address = await running(first)
-    assert.equal((await fetch(`${address}/healthz`)).status, 200)
+    assert.equal((await fetch(new URL('/healthz', address))).status, 200)
     assert.match(first.output(), /Seeded the demo trust\. Every demo account's password is: doorstep-demo/)
     assert.match(first.output(), /dsl@westside\.example\s+Westside School: dsl, slt/)
 
@@ -143,7 +143,7 @@ describe('the Doorstep process on its embedded PostgreSQL', () => {
     const refused = await second.exited
     assert.notEqual(refused.code, 0)
     assert.match(second.output(), new RegExp(`The data directory ${dataDir} is in use by another Doorstep process \\(pid ${first.child.pid}\\)`))
-    assert.equal((await fetch(`${address}/healthz`)).status, 200, 'the first process is unharmed')
+    assert.equal((await fetch(new URL('/healthz', address))).status, 200, 'the first process is unharmed')
 
     first.child.kill('SIGKILL')
     assert.equal((await first.exited).signal, 'SIGKILL')
@@ -153,7 +153,7 @@ describe('the Doorstep process on its embedded PostgreSQL', () => {
     const third = startServer(t, { DOORSTEP_DATA_DIR: dataDir, DOORSTEP_DEMO: '1' })
     const thirdAddress = await running(third)
     assert.match(third.output(), new RegExp(`Stopping a PostgreSQL server \\(pid ${leftover}\\) left running on ${dataDir}/pg by an earlier Doorstep process`))
-    assert.equal((await fetch(`${thirdAddress}/healthz`)).status, 200)
+    assert.equal((await fetch(new URL('/healthz', thirdAddress))).status, 200)
     assert.doesNotMatch(third.output(), /Seeded the demo trust/, 'the demo is not seeded again')
     assert.ok(!(await postgresPids(dataDir)).includes(leftover), 'the leftover server was stopped')
     const after = await runningEmbeddedServer(dataDir)
@@ -183,7 +183,7 @@ describe('the Doorstep process on an external PostgreSQL server', { concurrency:
     const { url } = await testDatabase(t, 'empty')
     const server = startServer(t, { DATABASE_URL: url, DOORSTEP_DATA_DIR: dataDir, DOORSTEP_DEMO: '1' })
     const address = await running(server)
-    assert.equal((await fetch(`${address}/healthz`)).status, 200)
+    assert.equal((await fetch(new URL('/healthz', address))).status, 200)
     assert.match(server.output(), /Using the PostgreSQL server at DATABASE_URL/)
     assert.doesNotMatch(server.output(), /Starting embedded PostgreSQL/)
     await assert.rejects(fs.access(path.join(dataDir, 'pg')), 'no cluster is created in the data directory')
@@ -196,7 +196,7 @@ describe('the Doorstep process on an external PostgreSQL server', { concurrency:
     const { url } = await testDatabase(t, 'empty')
     const server = startServer(t, { DATABASE_URL: url, DOORSTEP_DEMO: '0' })
     const address = await running(server)
-    assert.equal((await fetch(`${address}/healthz`)).status, 200)
+    assert.equal((await fetch(new URL('/healthz', address))).status, 200)
     assert.doesNotMatch(server.output(), /Seeded/)
     assert.deepEqual(await query(url, 'SELECT count(*)::int AS n FROM organisations'), [{ n: 0 }])
     assert.deepEqual(await query(url, 'SELECT count(*)::int AS n FROM users'), [{ n: 0 }])
