@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatDate } from '../../domain/dates.ts'
-import { roleLabels } from '../../domain/roles.ts'
+import { describeRoles, roleLabels } from '../../domain/roles.ts'
 import { riskAssessmentFields, weekdays, type Policy } from '../../policy/schema.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
@@ -65,6 +65,12 @@ const doneMessages: Record<string, string> = {
   approved: 'Approval recorded.',
   refused: 'Visit refused. The reason is recorded.',
   cancelled: 'Visit cancelled.',
+}
+
+/** Where a plan field is changed: its section page, at its box. */
+function fieldHref(visitId: string, field: string): string {
+  if (field.split('.')[0] === 'pupilIds') return `/visits/${visitId}/pupils#pupilIds`
+  return `/visits/${visitId}/plan/${sectionOfField(field)}#${fieldAnchor(field)}`
 }
 
 /** Field errors on a plan page: one per field, linked to the box it belongs to. */
@@ -270,7 +276,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       statusLabel: statusLabels[visit.status],
       when: describeWhen(visit),
       roleLabels: roleOnVisitLabels,
-      problems: page.problems.map((p) => ({ text: p.message, href: `/visits/${visit.id}/plan/${sectionOfField(p.field)}#${fieldAnchor(p.field)}` })),
+      problems: page.problems.map((p) => ({ text: p.message, href: fieldHref(visit.id, p.field) })),
       noticeException: visit.policy.notice.exceptions.find((e) => e.id === visit.noticeExceptionId)?.label,
       raFields: visit.policy.riskAssessment.requiredFields.map((id) => ({ id, label: riskAssessmentFields[id] })),
       flash: flash ? doneMessages[flash] : undefined,
@@ -287,7 +293,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
         const errors = error instanceof ValidationError ? error.fieldErrors : [{ field: 'submit', message: error.message }]
         return visitPage(request, reply, {
-          errorList: errors.map((e) => ({ text: e.message, href: e.field === 'submit' ? '#submit' : `/visits/${request.params.visitId}/plan/${sectionOfField(e.field)}#${fieldAnchor(e.field)}` })),
+          errorList: errors.map((e) => ({ text: e.message, href: e.field === 'submit' ? '#submit' : fieldHref(request.params.visitId, e.field) })),
         }, error.status)
       }
       throw error
@@ -377,6 +383,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     return reply.status(status).page(view('decision'), {
       title: 'Approve or refuse the visit',
       page,
+      statusLabel: statusLabels[page.visit.status],
       visit: page.visit,
       when: describeWhen(page.visit),
       roleLabels: roleOnVisitLabels,
@@ -489,5 +496,5 @@ function describeStaffing(policy: Policy): string {
   const { minimumStaff, loneVisits } = policy.staffing
   if (!loneVisits.allowed) return `This policy needs at least ${minimumStaff} staff on every visit. Lone visits are not allowed.`
   if (loneVisits.approverRoles === null) return `This policy advises ${minimumStaff} staff on every visit.`
-  return `This policy needs at least ${minimumStaff} staff on a visit. A lone visit needs the decision of ${loneVisits.approverRoles.map((r) => roleLabels[r]).join(' or ')} that it is safe${loneVisits.riskAssessmentRequired ? ', and its own lone-working risk assessment' : ''}.`
+  return `This policy needs at least ${minimumStaff} staff on a visit. A lone visit needs ${describeRoles(loneVisits.approverRoles)} to decide that it is safe${loneVisits.riskAssessmentRequired ? ', and its own lone-working risk assessment' : ''}.`
 }
