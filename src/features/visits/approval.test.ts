@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { testApp, textOf, type Agent, type TestApp } from '../../../test/helpers.ts'
 import { allAnswers, as, completePlan, createDraft, ok, school, type School } from './fixtures.ts'
+import { findVisit } from './repository.ts'
+import { mayStartVisit } from './service.ts'
 
 type VisitJson = {
   id: string
@@ -56,9 +58,13 @@ describe('approving a visit (R-APPROVE-1)', () => {
     const queue = textOf((await head.get('/visits/approvals')).body)
     assert.match(queue, /Visits waiting for your approval.*Leo Marsh.*Approve or refuse/)
 
+    const waiting = await findVisit(ctx.pool, westside.id, visitId)
+    assert.deepEqual(mayStartVisit(waiting!), { ok: false, reasons: ['This visit cannot start until it is approved; it is awaiting approval.'] })
+
     const approved = await head.post(`/visits/${visitId}/approve`, {})
     assert.equal(approved.headers.location, `/visits/${visitId}?done=approved`)
 
+    assert.deepEqual(mayStartVisit((await findVisit(ctx.pool, westside.id, visitId))!), { ok: true })
     const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
     assert.match(page, /Approved/)
     assert.match(page, /Sent for risk assessment/)

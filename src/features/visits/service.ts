@@ -5,6 +5,7 @@ import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
 import {
   approvalsNeeded,
   canApprove,
+  mayStart,
   outstandingApprovals,
   type ApprovalKind,
   type RequiredApproval,
@@ -1175,6 +1176,17 @@ export async function approveVisit(
     )
   })
   return (await findVisit(pool, schoolId, visitId))!
+}
+
+/**
+ * R-APPROVE-1: may this visit start now? Only an approved visit whose risk assessment is signed off
+ * and that has every approval of the current round. For the live-safety work (signing out, check-ins).
+ */
+export function mayStartVisit(visit: Visit): { ok: true } | { ok: false; reasons: string[] } {
+  const move = transition(visit.status, 'start')
+  if (!move.ok) return { ok: false, reasons: [move.message] }
+  if (visit.riskAssessment?.status !== 'signed_off') return { ok: false, reasons: ['The risk assessment has not been signed off.'] }
+  return mayStart(visit.policy, forApproval(visit), approvedKinds(visit))
 }
 
 const approvalNames: Record<ApprovalKind, string> = { visit: 'the visit', out_of_hours: 'out of hours', lone_visit: 'the lone visit' }
