@@ -76,7 +76,7 @@ describe('the briefing (R-BRIEF-1)', () => {
     assert.ok(!page.includes('07700900812'), 'only the phone numbers of the adults being met')
     assert.match(page, /Other agencies Hammersmith Children’s Services \(lead practitioner\), Social worker: Dee Okoro, 02079460999/)
     // The pupil's restricted notes, for a visitor on this visit (R-CONF-1).
-    assert.match(page, /Leo Marsh Year 9 Attendance 86\.5%.*Special educational needs \(SEND\) Dyslexia: reading support twice a week\./)
+    assert.match(page, /Leo Marsh Year group Year 9 Attendance 86\.5% \(as of .*\) Medical needs None recorded Special educational needs \(SEND\) Dyslexia: reading support twice a week\. Behaviour None recorded/)
     // Staff and vehicle, then the policy's reminders and the badge rule (R-BRIEF-1, R-CASH-1).
     assert.match(page, /Who is going .*lead visitor: 07700/)
     for (const reminder of [
