@@ -192,6 +192,21 @@ describe('staff admin: adding a member of staff', () => {
     assert.deepEqual(rows.map((r) => r.role), ['dsl', 'slt'], 'their roles are untouched')
   })
 
+  it('a double-click on Save (or two admins at once) adds the person once; the other answer is "already on staff", not an error', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    for (const email of ['nia.evans@westside.example', 'head@harton.example']) {
+      const responses = await Promise.all([1, 2, 3].map(() => admin.post('/staff', { name: 'Nia Evans', email, roles: 'visitor' })))
+      assert.deepEqual(responses.map((r) => r.statusCode).sort(), [200, 400, 400], email)
+      for (const response of responses.filter((r) => r.statusCode === 400)) assert.match(textOf(response.body), /is already on this school’s staff/)
+      const id = await userId(ctx.pool, email)
+      assert.equal((await auditRows(ctx, id)).filter((r) => r.action === 'staff.added').length, 1)
+    }
+    const id = await userId(ctx.pool, 'visitor2@westside.example')
+    const edits = await Promise.all([1, 2, 3].map(() => admin.post(`/staff/${id}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'office'] })))
+    assert.deepEqual(edits.map((r) => r.statusCode), [303, 303, 303])
+  })
+
   it('someone already in another school gets roles here and keeps their own password (no new one is made)', async (t) => {
     const ctx = await testApp(t)
     const admin = await signIn(ctx, 'admin@westside.example')

@@ -17,13 +17,17 @@ const describeRoles = (roles: readonly (keyof typeof roleLabels)[]) => roles.map
  * gets a temporary password, returned once for the admin to hand over.
  */
 export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string, details: StaffDetails, now: Date) {
-  const existing = await findUserByEmail(pool, details.email)
-  if (existing && (await findStaffMember(pool, schoolId, existing.id))) {
-    throw new ConflictError(`${details.email} is already on this school’s staff. Change their roles on their page instead.`)
-  }
-  const password = existing ? undefined : temporaryPassword()
+  const alreadyOnStaff = () => new ConflictError(`${details.email} is already on this school’s staff. Change their roles on their page instead.`)
+  const known = await findUserByEmail(pool, details.email)
+  if (known && (await findStaffMember(pool, schoolId, known.id))) throw alreadyOnStaff()
+  const password = known ? undefined : temporaryPassword()
   const passwordHash = password ? await hashPassword(password) : undefined
-  const userId = await inTransaction(pool, async (client) => {
+  return inTransaction(pool, async (client) => {
+    // One add per email at a time, checked again inside the lock: a double-click on Save, or two
+    // admins adding the same person at once, adds them once and tells the other "already on staff".
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`staff-email:${details.email.toLowerCase()}`])
+    const existing = await findUserByEmail(client, details.email)
+    if (existing && (await findStaffMember(client, schoolId, existing.id))) throw alreadyOnStaff()
     const id = existing?.id ?? (await insertUser(client, { ...details, passwordHash: passwordHash! }))
     await replaceRoles(client, schoolId, id, details.roles)
     await recordAudit(client, {
@@ -32,12 +36,11 @@ export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string,
       action: 'staff.added',
       subjectType: 'user',
       subjectId: id,
-      summary: `Added ${details.name} to the staff as ${describeRoles(details.roles)}`,
-      change: { name: details.name, email: details.email, mobile: details.mobile, roles: details.roles },
+      summary: `Added ${existing?.name ?? details.name} to the staff as ${describeRoles(details.roles)}`,
+      change: { name: existing?.name ?? details.name, email: details.email, mobile: existing ? existing.mobile : details.mobile, roles: details.roles },
     }, now)
-    return id
+    return { userId: id, temporaryPassword: existing ? undefined : password }
   })
-  return { userId, temporaryPassword: password }
 }
 
 export async function updateStaffMember(pool: Pool, actor: Actor, schoolId: string, userId: string, details: StaffDetails, now: Date) {
@@ -57,13 +60,18 @@ export async function updateStaffMember(pool: Pool, actor: Actor, schoolId: stri
     ])
   }
   await inTransaction(pool, async (client) => {
+    // Updating the user row first also queues a second click on Save behind the first.
     await client.query('UPDATE users SET name = $2, email = $3, mobile = $4, updated_at = $5 WHERE id = $1', [
       userId,
       details.name,
       details.email,
       details.mobile,
       now,
-    ])
+    ]).catch((error: unknown) => {
+      // Someone else took the email between the check above and now.
+      if ((error as { code?: string }).code === '23505') throw new ConflictError(`${details.email} already belongs to someone else in Doorstep.`)
+      throw error
+    })
     await replaceRoles(client, schoolId, userId, details.roles)
     await recordAudit(client, {
       schoolId,
