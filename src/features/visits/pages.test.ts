@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { testApp, textOf } from '../../../test/helpers.ts'
-import { as, school } from './fixtures.ts'
+import { adultId, as, createDraft, mainAddressId, pupilId, school } from './fixtures.ts'
+import { findVisit } from './repository.ts'
 
 describe('visit pages', () => {
   it('every visit page opens for the demo visits, for each kind of user who may see them', async (t) => {
@@ -31,5 +32,22 @@ describe('visit pages', () => {
     assert.match(filtered, /Maja Wiśniewska/)
     const badDate = await head.get('/visits?from=2026-02-31')
     assert.equal(badDate.statusCode, 400)
+  })
+})
+
+describe('changing the pupils', () => {
+  it('adults and an address of pupils no longer on the visit are dropped, and the new pupil’s main address is used', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const leo = await pupilId(ctx, s.id, 'Leo')
+    const kai = await pupilId(ctx, s.id, 'Kai')
+    const visitId = await createDraft(visitor, s, { pupilIds: [leo], contactIds: [await adultId(ctx, s.id, 'Hannah')] })
+    const changed = await visitor.post(`/visits/${visitId}/pupils`, { pupilIds: kai })
+    assert.equal(changed.headers.location, `/visits/${visitId}/plan/family`)
+    const visit = await findVisit(ctx.pool, s.id, visitId)
+    assert.deepEqual(visit?.pupils.map((p) => p.name), ['Kai Osei'])
+    assert.deepEqual(visit?.adults, [])
+    assert.equal(visit?.addressId, await mainAddressId(ctx, s.id, kai))
   })
 })

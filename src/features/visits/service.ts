@@ -697,7 +697,7 @@ export async function changeVisit(
     assertMayEdit(viewer, visit)
     const codeWord = await readCodeWord(client, schoolId, visitId)
     const before = planOf(visit, codeWord)
-    const after = merge(before, changes)
+    const after = await followPupils(client, schoolId, before, merge(before, changes), changes)
     const diff = planDiff(before, after)
     if (diff.fields.length === 0) return
     const stage: Stage = visit.status === 'draft' ? 'draft' : 'submit'
@@ -741,6 +741,35 @@ export async function changeVisit(
     }
   })
   return (await findVisit(pool, schoolId, visitId))!
+}
+
+/**
+ * When the pupils change, adults and an address that belong to none of them go, and the address
+ * becomes the first pupil's main address (unless the same change names them).
+ */
+async function followPupils(db: Db, schoolId: string, before: PlanState, after: PlanState, changes: PlanChanges): Promise<PlanState> {
+  if (changes.pupilIds === undefined || JSON.stringify(before.pupilIds) === JSON.stringify(after.pupilIds)) return after
+  const next = { ...after }
+  if (changes.contactIds === undefined) {
+    const kept: string[] = []
+    for (const contactId of next.contactIds) {
+      for (const pupilId of next.pupilIds) {
+        if (await findAdult(db, schoolId, pupilId, contactId)) {
+          kept.push(contactId)
+          break
+        }
+      }
+    }
+    next.contactIds = kept
+  }
+  if (changes.addressId === undefined) {
+    let belongs = false
+    for (const pupilId of next.pupilIds) {
+      if (next.addressId && (await findPupilAddress(db, schoolId, pupilId, next.addressId))) belongs = true
+    }
+    if (!belongs) next.addressId = next.pupilIds[0] ? ((await mainAddressOf(db, schoolId, next.pupilIds[0]))?.id ?? null) : null
+  }
+  return next
 }
 
 /**
