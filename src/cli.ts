@@ -1,5 +1,6 @@
 import { auditVerify } from './cli/audit-verify.ts'
 import { CommandError, UsageError, type Command, type CommandContext } from './cli/command.ts'
+import { policyPresets, policyRender } from './cli/policy.ts'
 import { schoolCreate } from './cli/school-create.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { openDatabase, type Database } from './db/database.ts'
@@ -15,6 +16,8 @@ import { openDatabase, type Database } from './db/database.ts'
 const commands: Command[] = [
   schoolCreate,
   auditVerify,
+  policyPresets,
+  policyRender,
 ]
 
 const out = (text: string) => process.stdout.write(`${text}\n`)

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import { formatDate } from '../domain/dates.ts'
 import { isSchoolRole, roleLabels } from '../domain/roles.ts'
 import type { DocumentBlock, PolicyDocument } from './document.ts'
@@ -75,7 +76,7 @@ export function markChangedSources(base: Policy, next: Policy, edit: { schoolNam
     note: `changed by ${edit.editorName} on ${formatDate(edit.date)}`,
   }
   const sources = { ...next.sources }
-  const suppliedByEditor = (key: string) => next.sources[key] !== undefined && JSON.stringify(next.sources[key]) !== JSON.stringify(base.sources[key])
+  const suppliedByEditor = (key: string) => next.sources[key] !== undefined && !isDeepStrictEqual(next.sources[key], base.sources[key])
   for (const change of changedSettings(base, next)) {
     const covering = coveringKey(next.sources, change.path)
     if (covering !== undefined && suppliedByEditor(covering)) continue
@@ -83,7 +84,7 @@ export function markChangedSources(base: Policy, next: Policy, edit: { schoolNam
     if (target) sources[target] = edited
   }
   for (const path of ['version', 'effectiveFrom']) {
-    if (JSON.stringify(valueAt(base, path)) !== JSON.stringify(valueAt(next, path)) && !suppliedByEditor(path)) sources[path] = edited
+    if (!isDeepStrictEqual(valueAt(base, path), valueAt(next, path)) && !suppliedByEditor(path)) sources[path] = edited
   }
   for (const key of Object.keys(sources)) if (valueAt(next, key) === undefined) delete sources[key]
   return sources

@@ -78,6 +78,10 @@ const hartonRecord: Record<string, Finder> = {
      VALUES (:schoolId, :pupilId, DATE '2026-11-02', 'The Harton family said no to home visits this term', now()) RETURNING id`,
   ],
 
+  // Policy: a Harton version that is not Westside's (every school has version 1), and a preset id (public data).
+  policyVersionId: `SELECT id FROM policy_versions WHERE school_id = :schoolId ORDER BY version DESC LIMIT 1`,
+  preset: { literal: 'westside-2025' },
+
   // Visits
   visitId: [
     'SELECT id FROM visits WHERE school_id = :schoolId ORDER BY id LIMIT 1',
