@@ -127,6 +127,22 @@ describe('account: API tokens', () => {
     assert.equal((await bearer(ctx, token)).statusCode, 200)
   })
 
+  it('the page shows only its own success messages, whatever ?done= says', async (t) => {
+    const ctx = await testApp(t)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    for (const done of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'nonsense']) {
+      const page = await dsl.get(`/account?done=${done}`)
+      assert.equal(page.statusCode, 200)
+      assert.doesNotMatch(page.body, /govuk-notification-banner/, done)
+      assert.doesNotMatch(textOf(page.body), /function|native code|\[object/, done)
+    }
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const staff = await admin.get(`/staff/${await userId(ctx.pool, 'dsl@westside.example')}?done=constructor`)
+    assert.equal(staff.statusCode, 200)
+    assert.doesNotMatch(staff.body, /govuk-notification-banner/)
+    assert.match((await dsl.get('/account?done=password')).body, /govuk-notification-banner/, 'a real message is shown')
+  })
+
   it('a token name is required', async (t) => {
     const ctx = await testApp(t)
     const dsl = await signIn(ctx, 'dsl@westside.example')

@@ -120,6 +120,8 @@ describe('the history page (/audit)', () => {
     ['year 0', 'from=0000-01-01', 'from', /Enter a real date/],
     ['an end before the start', 'from=2026-11-20&to=2026-11-01', 'to', /The end date must be the same as or after the start date/],
     ['a person who is not a uuid', 'person=robert', 'person', /Choose a person from the list/],
+    ['a page that is not a number', 'page=abc', 'page', /Enter a page number/],
+    ['page 0', 'page=0', 'page', /Enter a page number of 1 or more/],
   ]
   for (const [label, query, field, message] of badFilters) {
     it(`${label}: 400 with the error by the field`, async (t) => {

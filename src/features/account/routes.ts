@@ -38,7 +38,7 @@ export function registerAccountRoutes(app: FastifyInstance): void {
   }
 
   app.get<{ Querystring: { done?: string } }>('/account', { config: { access } }, async (request, reply) =>
-    accountPage(request, reply, { flash: request.query.done ? doneMessages[request.query.done] : undefined }),
+    accountPage(request, reply, { flash: doneMessage(request.query.done) }),
   )
 
   app.post('/account/password', { config: { access } }, async (request, reply) => {
@@ -86,3 +86,6 @@ const doneMessages: Record<string, string> = {
   password: 'Your password has been changed. Any other devices have been signed out.',
   revoked: 'The API token has been revoked. It no longer works.',
 }
+
+/** Only our own messages: ?done=constructor must not print Object's constructor. */
+const doneMessage = (done: unknown) => (typeof done === 'string' && Object.hasOwn(doneMessages, done) ? doneMessages[done] : undefined)

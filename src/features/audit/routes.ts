@@ -21,7 +21,12 @@ const filterForm = z
     person: z.union([z.literal(''), z.uuid('Choose a person from the list')]).optional(),
     from: z.union([z.literal(''), isoDate]).optional(),
     to: z.union([z.literal(''), isoDate]).optional(),
-    page: z.coerce.number().int().min(1).max(100_000).optional(),
+    page: z.coerce
+      .number({ error: 'Enter a page number' })
+      .int('Enter a page number')
+      .min(1, 'Enter a page number of 1 or more')
+      .max(100_000, 'Enter a page number of 100000 or less')
+      .optional(),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ['to'], message: 'The end date must be the same as or after the start date' })
 

@@ -47,7 +47,7 @@ export function registerStaffRoutes(app: FastifyInstance): void {
   app.get<WithUser>('/staff/:userId', { config: { access } }, async (request, reply) => {
     const member = await requireStaff(pool, schoolOf(request).id, request.params.userId)
     const flash = (request.query as { done?: string }).done
-    return reply.page('staff/views/detail.njk', { title: member.name, member, flash: flash ? doneMessages[flash] : undefined })
+    return reply.page('staff/views/detail.njk', { title: member.name, member, flash: typeof flash === 'string' && Object.hasOwn(doneMessages, flash) ? doneMessages[flash] : undefined })
   })
 
   app.get<WithUser>('/staff/:userId/edit', { config: { access } }, async (request, reply) => {
