@@ -10,7 +10,6 @@ const entries: NavEntry[] = [
   { href: '/', text: 'Home', roles: 'all' },
   { href: '/staff', text: 'Staff', roles: staffAdmins },
   { href: '/audit', text: 'History', roles: auditViewers },
-  { href: '/account', text: 'Your account', roles: 'all' },
 ]
 
 export function navigationFor(roles: readonly SchoolRole[], currentPath: string) {
@@ -25,8 +24,11 @@ export function navigationFor(roles: readonly SchoolRole[], currentPath: string)
     }))
 }
 
-/** Adds a menu entry; features call this when they register their routes. */
-export function addNavigation(entry: NavEntry, before = '/account'): void {
+/**
+ * Adds a menu entry; features call this when they register their routes. "Your account" is not in
+ * the menu: it is a link in the header, beside Sign out.
+ */
+export function addNavigation(entry: NavEntry, before?: string): void {
   if (entries.some((e) => e.href === entry.href)) return
   const index = entries.findIndex((e) => e.href === before)
   entries.splice(index === -1 ? entries.length : index, 0, entry)

@@ -7,7 +7,7 @@ describe('a member of staff manages their account in a browser', () => {
     const journey = await startJourney(t)
     const { page, baseUrl } = journey
     await signInAs(page, 'admin@westside.example')
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Your account' }).click()
+    await page.getByRole('banner').getByRole('link', { name: 'Your account' }).click()
     await assertLoaded(journey, 'Your account')
 
     await page.getByLabel('Name for a new token').fill('MIS sync')
