@@ -70,7 +70,7 @@ describe('approving a visit (R-APPROVE-1)', () => {
     assert.match(page, /Sent for risk assessment/)
     assert.match(page, /Risk assessment completed: no potential risks found/)
     assert.match(page, /Risk assessment signed off; the visit now awaits approval/)
-    assert.match(page, /Approved the visit \(the visit\)/)
+    assert.match(page, /Helen Lindqvist-Ash Approved the visit /)
   })
 
   it('R-APPROVE-1 nobody approves a visit they are going on (King’s Academy Gomer: the DSL on the visit, the associate head approves)', async (t) => {

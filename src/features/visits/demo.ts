@@ -113,7 +113,10 @@ async function seedVisit(
   const day = londonDate(new Date(now.getTime() + plan.daysAhead * 86_400_000))
   const [leave, start, end, back] = plan.times
   const at = (time: string) => londonInstant(day, time)
-  const createdAt = new Date(now.getTime() - 2 * 86_400_000)
+  // The history reads like a working week: planned two days ago, assessed that day, approved yesterday.
+  const twoDaysAgo = londonDate(new Date(now.getTime() - 2 * 86_400_000))
+  const yesterday = londonDate(new Date(now.getTime() - 86_400_000))
+  const createdAt = londonInstant(twoDaysAgo, '09:10')
   const submitted = plan.status !== 'draft'
   const mobile = async (userId: string) => (await client.query<{ mobile: string | null }>('SELECT mobile FROM users WHERE id = $1', [userId])).rows[0]?.mobile ?? null
   const name = async (userId: string) => (await client.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [userId])).rows[0]?.name ?? 'Doorstep'
@@ -141,8 +144,8 @@ async function seedVisit(
       choiceOfTimesOffered: true,
       codeWord: submitted ? 'Blue kettle' : '',
       contingencyPlan: submitted ? 'If the car breaks down or we get lost, phone the office from a safe place and wait to be collected.' : '',
-      submittedAt: submitted ? new Date(createdAt.getTime() + 3_600_000) : null,
-      approvedAt: plan.status === 'approved' ? new Date(createdAt.getTime() + 86_400_000) : null,
+      submittedAt: submitted ? londonInstant(twoDaysAgo, '09:40') : null,
+      approvedAt: plan.status === 'approved' ? londonInstant(yesterday, '08:55') : null,
     },
     createdAt,
   )
@@ -161,9 +164,9 @@ async function seedVisit(
   await event(plannerActor, 'created', `Started planning a visit for ${plan.pupil}`, createdAt)
   if (!submitted) return
 
-  const submittedAt = new Date(createdAt.getTime() + 3_600_000)
-  const completedAt = new Date(createdAt.getTime() + 5 * 3_600_000)
-  const signedAt = new Date(createdAt.getTime() + 6 * 3_600_000)
+  const submittedAt = londonInstant(twoDaysAgo, '09:40')
+  const completedAt = londonInstant(twoDaysAgo, '11:05')
+  const signedAt = londonInstant(twoDaysAgo, '13:30')
   await event(plannerActor, 'submitted', 'Sent for risk assessment', submittedAt)
   const assessorActor = { userId: assessor, name: await name(assessor) }
   const signerActor = { userId: signer, name: await name(signer) }
@@ -194,7 +197,7 @@ async function seedVisit(
   await event(signerActor, 'risk_assessment.signed_off', 'Risk assessment signed off; the visit now awaits approval', signedAt)
   if (plan.status !== 'approved') return
 
-  const approvedAt = new Date(createdAt.getTime() + 86_400_000)
+  const approvedAt = londonInstant(yesterday, '08:55')
   const approverActor = { userId: approver, name: await name(approver) }
   await insertDecision(client, school.id, visitId, {
     approvalRound: 1,
@@ -206,5 +209,5 @@ async function seedVisit(
     decidedAs: approverLocal === 'head' ? roleLabels.headteacher : roleLabels.associate_head,
     at: approvedAt,
   })
-  await event(approverActor, 'approved', 'Approved the visit (the visit)', approvedAt)
+  await event(approverActor, 'approved', 'Approved the visit', approvedAt)
 }

@@ -127,7 +127,6 @@ export function fieldAnchor(field: string): string {
   if (name === 'date' || name === 'noticeGivenOn') return `${name}-day`
   if (name === 'staff') return 'leadUserId'
   if (name === 'contactIds') return 'contactIds'
-  if (name === 'noticeExceptionId') return 'noticeKind'
   return name
 }
 

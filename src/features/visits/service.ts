@@ -1145,6 +1145,9 @@ export async function approveVisit(
     const check = transition(visit.status, 'approve')
     if (!check.ok) throw new ConflictError(check.message)
     if (visit.riskAssessment?.status !== 'signed_off') throw new ConflictError('This visit cannot be approved until its risk assessment has been signed off.')
+    if (visit.plannedStart && visit.plannedStart.getTime() <= now.getTime()) {
+      throw new ConflictError(`This visit was planned to start at ${londonParts(visit.plannedStart).time} on ${formatDate(londonParts(visit.plannedStart).date)}, which has passed. Change its time before approving it.`)
+    }
     const decision = canApprove(visit.policy, { visit: forApproval(visit), approverUserId: viewer.userId, approverRoles: viewer.roles })
     if (!decision.ok) throw new ForbiddenError(decision.reason)
     const already = approvedKinds(visit)
@@ -1199,7 +1202,9 @@ export async function approveVisit(
       visit,
       actor,
       outstanding.length === 0 ? 'approved' : 'approval.given',
-      outstanding.length === 0 ? `Approved the visit (${what})${input.note?.trim() ? `: ${input.note.trim()}` : ''}` : `Approved ${what}. Still needed: ${outstanding.map((a) => a.text).join(' ')}`,
+      outstanding.length === 0
+        ? `Approved the visit${covers.length > 1 || covers[0] !== 'visit' ? ` (${what})` : ''}${input.note?.trim() ? `: ${input.note.trim()}` : ''}`
+        : `Approved ${what}. Still needed: ${outstanding.map((a) => a.text).join(' ')}`,
       { covers, note: input.note?.trim() ?? '', round: visit.approvalRound },
       now,
     )
