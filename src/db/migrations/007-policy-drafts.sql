@@ -1,4 +1,4 @@
--- A policy being edited: one draft per person per school (docs/decisions/0006-policy-editing.md).
+-- A policy being edited: one draft per person per school (docs/decisions/0007-policy-editing.md).
 -- A draft is never read by the rules: only published rows of policy_versions are (R-GOV-1).
 -- Publishing copies the draft into a new policy_versions row and deletes the draft, in one transaction.
 CREATE TABLE policy_drafts (

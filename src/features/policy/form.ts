@@ -2,7 +2,7 @@ import { roleLabels, schoolRoles, isSchoolRole, type SchoolRole } from '../../do
 import type { FieldError } from '../../web/errors.ts'
 
 /**
- * The pieces the policy section forms are made of (docs/decisions/0006-policy-editing.md).
+ * The pieces the policy section forms are made of (docs/decisions/0007-policy-editing.md).
  *
  * A form's fields are named by the policy path they edit ("staffing.minimumStaff", "purposes.2.label"),
  * so an error from `validatePolicy` names its field directly. A field's id is its name with dots as
@@ -145,11 +145,13 @@ export class FormReader {
     return options[0]!
   }
 
-  roles(name: string): SchoolRole[] {
+  /** The roles ticked, keeping the order they had (`previous`: the order reads in the policy's sentences), new ones after. */
+  roles(name: string, previous: readonly SchoolRole[] = []): SchoolRole[] {
     const values = list(this.body, name)
     const roles = values.filter(isSchoolRole)
     if (roles.length !== values.length) this.fail(name, 'Choose roles from the list')
-    return schoolRoles.filter((role) => roles.includes(role))
+    const kept = previous.filter((role) => roles.includes(role))
+    return [...kept, ...schoolRoles.filter((role) => roles.includes(role) && !kept.includes(role))]
   }
 
   /** A time on the 24-hour clock, "8:30" or "08:30"; empty is null. */

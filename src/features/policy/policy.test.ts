@@ -7,7 +7,7 @@ import type { Policy } from '../../policy/schema.ts'
 import { demoSchoolId, signIn, testApp, textOf, type Agent, type TestApp } from '../../../test/helpers.ts'
 import type { Body } from './form.ts'
 import { currentPolicy, latestPolicyVersion } from './repository.ts'
-import { sectionBySlug } from './sections.ts'
+import { sectionBySlug, sections } from './sections.ts'
 
 const WESTSIDE = 'Westside School'
 
@@ -314,6 +314,24 @@ describe('changing the policy', () => {
     const after = textOf((await (await signIn(ctx, 'visitor@westside.example')).get('/policy')).body)
     assert.match(after, /Version 2 In force from 2 December 2026/)
     assert.match(after, /Home visits are made by at least 3 members of staff\./)
+  })
+
+  it('R-GOV-1 every section page of every preset saves back exactly the settings it showed', async (t) => {
+    const ctx = await testApp(t)
+    for (const [key, name] of [['harton', 'Harton Academy'], ['kings-gomer', "King's Academy Gomer"], ['morecambe-road', 'Morecambe Road School'], ['westside', WESTSIDE], ['wna', 'WNA']] as const) {
+      const schoolId = await demoSchoolId(ctx.pool, name)
+      const { policy } = await currentPolicy(ctx.pool, schoolId, ctx.clock())
+      const head = await signIn(ctx, `head@${key}.example`)
+      for (const section of sections) {
+        const page = await head.get(`/policy/edit/${section.slug}`)
+        assert.equal(page.statusCode, 200, `${name}: ${section.slug}`)
+        const saved = await head.post(`/policy/edit/${section.slug}`, sectionForm(section.slug, policy))
+        assert.equal(saved.statusCode, 303, `${name}: ${section.slug} ${JSON.stringify(errorSummary(saved.body))}`)
+      }
+      const { rows } = await ctx.pool.query<{ policy: Policy }>('SELECT policy FROM policy_drafts WHERE school_id = $1', [schoolId])
+      assert.deepEqual(rows[0]!.policy, policy, `${name}: the draft is the policy it started from`)
+      assert.match(textOf((await head.get('/policy/edit')).body), /No setting differs from version 1 yet\./)
+    }
   })
 
   it('R-ESC-1 the head adds, reorders and removes escalation steps, and saves the ladder', async (t) => {

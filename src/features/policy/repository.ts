@@ -5,7 +5,7 @@ import type { Policy } from '../../policy/schema.ts'
 /**
  * Policy versions of a school. The policy in force on a day is the newest version (highest
  * number) whose effective date has come; a version saved with a future effective date waits
- * until then. A version published later with an earlier date replaces it (docs/decisions/0006).
+ * until then. A version published later with an earlier date replaces it (docs/decisions/0007-policy-editing.md).
  */
 export type PolicyVersion = {
   id: string
@@ -83,7 +83,7 @@ export async function insertPolicyVersion(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Drafts: one per person per school, never read by the rules (docs/decisions/0006-policy-editing.md).
+// Drafts: one per person per school, never read by the rules (docs/decisions/0007-policy-editing.md).
 
 export type PolicyDraft = {
   schoolId: string

@@ -28,7 +28,7 @@ import {
 } from './form.ts'
 
 /**
- * The policy, edited one section at a time (docs/decisions/0006-policy-editing.md), grouped as staff
+ * The policy, edited one section at a time (docs/decisions/0007-policy-editing.md), grouped as staff
  * think of it. Each section says which parts of the policy it owns, turns them into the body its form
  * posts, builds the form, and reads a posted body back into the policy.
  */
@@ -134,10 +134,13 @@ const approval: Section = {
     ...policy.purposes.map((purpose) => roles(body, errors, `approval.byPurpose.${purpose.id}`, purpose.label)),
   ],
   read(reader, policy) {
-    const approverRoles = reader.roles('approval.approverRoles')
+    const approverRoles = reader.roles('approval.approverRoles', policy.approval.approverRoles)
     const approverMayBeOnVisit = reader.yesNo('approval.approverMayBeOnVisit', 'Select yes if an approver may approve a visit they are going on')
     const byPurpose = policy.purposes
-      .map((purpose) => ({ purposeId: purpose.id, approverRoles: reader.roles(`approval.byPurpose.${purpose.id}`) }))
+      .map((purpose) => ({
+        purposeId: purpose.id,
+        approverRoles: reader.roles(`approval.byPurpose.${purpose.id}`, policy.approval.byPurpose.find((rule) => rule.purposeId === purpose.id)?.approverRoles),
+      }))
       .filter((rule) => rule.approverRoles.length > 0)
     return { policy: { ...policy, approval: { approverRoles, byPurpose, approverMayBeOnVisit } }, rowMap: {} }
   },
@@ -190,8 +193,8 @@ const riskAssessment: Section = {
     const values = list(reader.body, 'riskAssessment.requiredFields')
     const requiredFields = (Object.keys(riskAssessmentFields) as Array<keyof typeof riskAssessmentFields>).filter((field) => values.includes(field))
     if (values.some((value) => !(value in riskAssessmentFields))) reader.fail('riskAssessment.requiredFields', 'Choose from the list')
-    const completedBy = reader.roles('riskAssessment.completedBy')
-    const signedOffBy = reader.roles('riskAssessment.signedOffBy')
+    const completedBy = reader.roles('riskAssessment.completedBy', policy.riskAssessment.completedBy)
+    const signedOffBy = reader.roles('riskAssessment.signedOffBy', policy.riskAssessment.signedOffBy)
     const reopenOnNewRisks = reader.yesNo('riskAssessment.reopenOnNewRisks', 'Select yes if the risk assessment is re-opened when new risks come to light')
     const policeAccompanimentCanBeRequested = reader.yesNo(
       'riskAssessment.policeAccompanimentCanBeRequested',
@@ -245,12 +248,13 @@ const staffing: Section = {
   read(reader, policy) {
     const minimumStaff = reader.whole('staffing.minimumStaff', 'the minimum number of staff', { min: 1, max: 6 }) ?? 2
     const allowed = reader.yesNo('staffing.loneVisits.allowed', 'Select yes if lone visits are ever allowed')
+    const previousLone = policy.staffing.loneVisits
     let loneVisits: Policy['staffing']['loneVisits'] = { allowed: false }
     if (allowed) {
       const decision = reader.choice('staffing.loneVisits.decision', ['roles', 'none'] as const, 'Select who decides a lone visit is safe')
       loneVisits = {
         allowed: true,
-        approverRoles: decision === 'roles' ? reader.roles('staffing.loneVisits.approverRoles') : null,
+        approverRoles: decision === 'roles' ? reader.roles('staffing.loneVisits.approverRoles', previousLone.allowed ? (previousLone.approverRoles ?? []) : []) : null,
         riskAssessmentRequired: reader.yesNo('staffing.loneVisits.riskAssessmentRequired', 'Select yes if a lone visit needs its own risk assessment'),
       }
     }
@@ -417,7 +421,7 @@ const hours: Section = {
     const outOfHours: Policy['hours']['outOfHours'] = allowed
       ? {
           allowed: true,
-          approverRoles: reader.roles('hours.outOfHours.approverRoles'),
+          approverRoles: reader.roles('hours.outOfHours.approverRoles', policy.hours.outOfHours.allowed ? policy.hours.outOfHours.approverRoles : []),
           responsibleContactRequired: reader.yesNo('hours.outOfHours.responsibleContactRequired', 'Select yes if an out-of-hours visit needs a responsible contact'),
         }
       : { allowed: false }
@@ -478,7 +482,7 @@ const checkIns: Section = {
     yesNo(body, errors, 'itinerary.contingencyPlanRequired', 'Is a contingency plan recorded for each visit?', 'For example, for a breakdown or getting lost.'),
   ],
   read(reader, policy) {
-    const monitoredBy = reader.roles('checkIns.monitoredBy')
+    const monitoredBy = reader.roles('checkIns.monitoredBy', policy.checkIns.monitoredBy)
     const initiatedBy = reader.choice('checkIns.initiatedBy', ['office', 'visitor'] as const, 'Select who makes the routine check-ins')
     const moments = list(reader.body, 'checkIns.moments')
     if (moments.some((moment) => !checkInMoments.some((m) => m.value === moment))) reader.fail('checkIns.moments', 'Choose from the list')
@@ -592,7 +596,7 @@ const escalation: Section = {
       taken.add(id)
       return {
         id,
-        roles: reader.roles(`${name}.roles`),
+        roles: reader.roles(`${name}.roles`, policy.escalation.steps.find((step) => step.id === given)?.roles),
         action: reader.choice(`${name}.action`, Object.keys(escalationActions) as EscalationAction[], `Select what step ${index + 1} alerts people to do`),
         delayMinutes: reader.whole(`${name}.delayMinutes`, `how long step ${index + 1} waits`, { min: 0 }) ?? 0,
         realertEveryMinutes: reader.whole(`${name}.realertEveryMinutes`, `how often step ${index + 1} alerts again`, { min: 1 }) ?? 1,
@@ -755,9 +759,9 @@ const records: Section = {
     const completeWithinHours = reader.whole('records.completeWithinHours', 'how many hours the record is due within', { min: 1 }) ?? 1
     const cpomsExportRequired = reader.yesNo('records.cpomsExportRequired', 'Select yes if each record is exported to CPOMS')
     const reporting = {
-      safeguardingConcernsTo: reader.roles('reporting.safeguardingConcernsTo'),
-      incidentsTo: reader.roles('reporting.incidentsTo'),
-      cancellationReasonsTo: reader.roles('reporting.cancellationReasonsTo'),
+      safeguardingConcernsTo: reader.roles('reporting.safeguardingConcernsTo', policy.reporting.safeguardingConcernsTo),
+      incidentsTo: reader.roles('reporting.incidentsTo', policy.reporting.incidentsTo),
+      cancellationReasonsTo: reader.roles('reporting.cancellationReasonsTo', policy.reporting.cancellationReasonsTo),
     }
     const referral = reader.yesNo('attendance.localAuthorityReferral.enabled', 'Select yes if pupils are flagged for the local authority')
     const localAuthorityReferral = referral
@@ -806,7 +810,7 @@ const review: Section = {
   read(reader, policy) {
     const title = reader.text('title', 'the title of the policy', { max: 200 })
     const cycleMonths = reader.whole('review.cycleMonths', 'how often the policy is reviewed, in months', { min: 1, max: 60 }) ?? 12
-    const reviewerRoles = reader.roles('review.reviewerRoles')
+    const reviewerRoles = reader.roles('review.reviewerRoles', policy.review.reviewerRoles)
     const lastReviewedOn = reader.date('review.lastReviewedOn', 'the date the policy was last reviewed')
     const nextReviewDate = reader.date('review.nextReviewDate', 'the date the next review is due')
     return {

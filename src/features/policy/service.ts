@@ -130,7 +130,7 @@ export function sourcesOf(policy: Policy): Array<{ title: string; rows: SourceRo
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Editing through a draft (docs/decisions/0006-policy-editing.md)
+// Editing through a draft (docs/decisions/0007-policy-editing.md)
 
 export type EditorState = {
   draft: PolicyDraft | undefined
