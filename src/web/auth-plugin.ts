@@ -34,6 +34,8 @@ export type Principal = {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access
+    /** 'signed-in-only': the CSRF token is needed only while a session is live (signing out). */
+    csrf?: 'always' | 'signed-in-only'
   }
   interface FastifyRequest {
     principal: Principal | undefined
@@ -118,6 +120,7 @@ export function registerAuth(app: FastifyInstance, { pool, config, clock, csrfSe
   function checkCsrf(request: FastifyRequest): void {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return
     if (request.principal?.via === 'token') return
+    if (!request.session && request.routeOptions.config.csrf === 'signed-in-only') return
     const body = request.body as Record<string, unknown> | undefined
     const submitted = request.headers['x-csrf-token'] ?? body?._csrf
     const binding = request.session ? `session:${request.session.idHash}` : `pre:${request.cookies[PRE_SESSION_COOKIE] ?? ''}`

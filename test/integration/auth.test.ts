@@ -220,6 +220,15 @@ describe('accounts: signing in and out', () => {
     assert.equal((await dsl.get('/')).statusCode, 200)
   })
 
+  it('pressing "Sign out" after the session has timed out just signs out, without a "form expired" page', async (t) => {
+    const ctx = await testApp(t)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    ctx.clock.advance(31 * 60_000)
+    const out = await dsl.post('/sign-out')
+    assert.equal(out.statusCode, 303)
+    assert.equal(out.headers.location, '/sign-in?signedOut=1')
+  })
+
   it(`a session ends after SESSION_IDLE_MINUTES (30) without a request`, async (t) => {
     const ctx = await testApp(t)
     assert.equal(ctx.config.session.idleMinutes, 30)

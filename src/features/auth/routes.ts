@@ -144,7 +144,8 @@ export function registerAuthRoutes(app: FastifyInstance): void {
     },
   )
 
-  app.post('/sign-out', { config: { access: 'public' } }, async (request, reply) => {
+  // Someone whose session has already timed out can still press "Sign out" without being told their form expired.
+  app.post('/sign-out', { config: { access: 'public', csrf: 'signed-in-only' } }, async (request, reply) => {
     if (request.session) await endSession(pool, request.session.idHash)
     void reply.clearCookie(SESSION_COOKIE, { path: '/' })
     return reply.redirect('/sign-in?signedOut=1', 303)
