@@ -52,7 +52,7 @@ describe('the briefing (R-BRIEF-1)', () => {
     assert.match(page, /Briefing for a home visit Leo Marsh Thursday 26 November 2026, 10:00 to 11:00 Approved/)
     assert.match(response.body, /<p class="doorstep-code-word doorstep-code-word--large" id="code-word">Bluebell<\/p>/)
     // Where and when (R-ITIN-1), with the area from the risk assessment.
-    assert.match(page, /Address 18 Glenthorne Road London W6 0LS Leave school 09:30 Arrive at the address 10:00 The visit 10:00 to 11:00 Leave the address 11:00 Back at school 11:30/)
+    assert.match(page, /Address 18 Glenthorne Road London W6 0LS Times 09:30 Leave school 10:00 Arrive at the address 10:00 to 11:00 The visit 11:00 Leave the address 11:30 Back at school/)
     assert.match(page, /The area Busy main road; park on Glenthorne Road/)
     // Westside: the office calls ten minutes into the visit; the visitors check in when back (R-CHECK-1/2).
     assert.match(page, /10:10 Office call to the visitors: The school office calls you\. 11:30 Back at school: You check in with the school office\./)

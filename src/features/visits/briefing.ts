@@ -68,7 +68,7 @@ export type Briefing = {
   riskFindings: Array<{ label: string; answer: string }>
   animals: Hazard[]
   otherHazards: Hazard[]
-  itinerary: Array<{ label: string; time: string }> | null
+  itinerary: Array<{ time: string; label: string }> | null
   checkIns: BriefingCheckIn[]
   /** Who the visitors keep in touch with: the office, or the responsible contact out of hours. */
   monitor: string
@@ -174,14 +174,16 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
 
 const time = (at: Date | null) => (at ? londonParts(at).time : '')
 
-function itineraryOf(visit: Visit): Array<{ label: string; time: string }> | null {
+function itineraryOf(visit: Visit): Array<{ time: string; label: string }> | null {
   if (!visit.plannedStart || !visit.plannedEnd) return null
   return [
-    ...(visit.leaveSchoolAt ? [{ label: 'Leave school', time: time(visit.leaveSchoolAt) }] : []),
-    { label: 'Arrive at the address', time: time(visit.arriveAt ?? visit.plannedStart) },
-    { label: 'The visit', time: `${time(visit.plannedStart)} to ${time(visit.plannedEnd)}` },
-    { label: 'Leave the address', time: time(visit.finishAt ?? visit.plannedEnd) },
-    visit.backAtSchoolAt ? { label: 'Back at school', time: time(visit.backAtSchoolAt) } : { label: 'Back at school', time: 'Not going back: report that you have left' },
+    ...(visit.leaveSchoolAt ? [{ time: time(visit.leaveSchoolAt), label: 'Leave school' }] : []),
+    { time: time(visit.arriveAt ?? visit.plannedStart), label: 'Arrive at the address' },
+    { time: `${time(visit.plannedStart)} to ${time(visit.plannedEnd)}`, label: 'The visit' },
+    { time: time(visit.finishAt ?? visit.plannedEnd), label: 'Leave the address' },
+    visit.backAtSchoolAt
+      ? { time: time(visit.backAtSchoolAt), label: 'Back at school' }
+      : { time: '', label: 'Not going back to school afterwards: report that you have left the visit' },
   ]
 }
 
