@@ -52,7 +52,8 @@ export async function buildApp({ pool, config, clock = () => new Date(), logger 
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // A number of hops means: believe that many proxies nearest to us (what proxy-addr does with a number).
+    trustProxy: typeof config.trustProxy === 'number' ? ((hops: number) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
     requestIdHeader: false,
     genReqId: () => randomBytes(6).toString('hex'),
     routerOptions: { ignoreTrailingSlash: true },

@@ -27,6 +27,15 @@ const envSchema = z.object({
   SIGN_IN_MAX_FAILURES: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(5),
   SIGN_IN_LOCKOUT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int().min(1).max(24 * 60).default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Behind a load balancer every request comes from its address: say which proxies to believe
+  // for X-Forwarded-For, so the sign-in rate limit counts each person's device, not the proxy.
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(?:false|true|\d{1,2}|[0-9a-fA-F.:/]+(?:\s*,\s*[0-9a-fA-F.:/]+)*)$/,
+      'must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges',
+    )
+    .default('false'),
 })
 
 export type Config = Readonly<{
@@ -41,6 +50,8 @@ export type Config = Readonly<{
   session: Readonly<{ idleMinutes: number; absoluteHours: number }>
   signIn: Readonly<{ maxFailures: number; lockoutMinutes: number }>
   logLevel: string
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client address. */
+  trustProxy: boolean | number | string[]
 }>
 
 export class ConfigError extends Error {
@@ -73,7 +84,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
     signIn: Object.freeze({ maxFailures: e.SIGN_IN_MAX_FAILURES, lockoutMinutes: e.SIGN_IN_LOCKOUT_MINUTES }),
     logLevel: e.LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
   })
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true'
+  if (/^\d+$/.test(value)) return Number(value)
+  return value.split(',').map((part) => part.trim())
 }
 
 /** Settings for tests: the defaults, with overrides. Never reads process.env. */

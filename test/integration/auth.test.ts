@@ -155,6 +155,30 @@ describe('accounts: signing in and out', () => {
     assert.match(textOf(last!.body), /too many sign-in attempts from this device\. Wait a minute and try again/)
   })
 
+  const postFrom = (ctx: TestApp, forwardedFor: string) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-forwarded-for': forwardedFor },
+      payload: encodeForm({ email: 'nobody@example.org', password: 'x' }),
+    })
+
+  it('the rate limit cannot be dodged with a made-up X-Forwarded-For when no proxy is trusted (the default)', async (t) => {
+    const ctx = await testApp(t)
+    const statuses: number[] = []
+    for (let i = 0; i < 21; i++) statuses.push((await postFrom(ctx, `203.0.113.${i}`)).statusCode)
+    assert.equal(statuses.at(-1), 429)
+  })
+
+  for (const trustProxy of [true, 1, ['127.0.0.1']]) {
+    it(`behind a trusted proxy (TRUST_PROXY=${String(trustProxy)}) each person’s device has its own sign-in limit`, async (t) => {
+      const ctx = await testApp(t, { config: { trustProxy } })
+      for (let i = 0; i < 20; i++) assert.equal((await postFrom(ctx, '203.0.113.7')).statusCode, 403)
+      assert.equal((await postFrom(ctx, '203.0.113.7')).statusCode, 429, 'that device has used its 20')
+      assert.equal((await postFrom(ctx, '198.51.100.42')).statusCode, 403, 'someone else at the same school is not blocked')
+    })
+  }
+
   it('a new session id is issued at sign-in: a session cookie from before is no longer valid', async (t) => {
     const ctx = await testApp(t)
     const before = await signIn(ctx, 'dsl@westside.example')

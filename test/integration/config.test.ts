@@ -79,6 +79,14 @@ describe('configuration (environment variables)', () => {
     assert.match(error!.message, /fix these environment variables:\n {2}- PORT: .*\n {2}- DOORSTEP_DEMO: /)
   })
 
+  it('TRUST_PROXY: false by default; true, a number of hops, or a list of proxy addresses', () => {
+    assert.equal(loadConfig({}).trustProxy, false)
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,::1' }).trustProxy, ['10.0.0.1', '10.1.0.0/16', '::1'])
+    assert.match(problemsOf({ TRUST_PROXY: 'the load balancer' })[0]!, /^TRUST_PROXY: must be false, true, a number of proxy hops/)
+  })
+
   it('out-of-range numbers are refused', () => {
     assert.deepEqual(problemsOf({ PORT: '70000' }).map((p) => p.split(':')[0]), ['PORT'])
     assert.deepEqual(problemsOf({ SESSION_ABSOLUTE_HOURS: '1000' }).map((p) => p.split(':')[0]), ['SESSION_ABSOLUTE_HOURS'])
