@@ -295,6 +295,8 @@ describe('the code word (R-ITIN-2)', () => {
     const slt = await as(ctx, 'slt', 'westside')
     const page = await slt.get(`/visits/${visitId}`)
     await ok(page)
+    assert.equal(page.headers['cache-control'], 'private, no-store')
+    assert.equal((await slt.json('GET', s.url(`/${visitId}`))).headers['cache-control'], 'private, no-store')
     assert.doesNotMatch(page.body, /Orange giraffe|Purple elephant/)
     assert.match(textOf(page.body), /Agreed\. Only the visitors, the office and the DSL or headteacher can see it\./)
     const api = (await slt.json('GET', s.url(`/${visitId}`))).json() as Record<string, unknown>
