@@ -72,6 +72,14 @@ describe('accounts: signing in and out', () => {
     assert.match(wrongPassword.body, /value="dsl@westside.example"/, 'the email is kept in the form')
   })
 
+  it('the email is matched whatever its case and surrounding spaces', async (t) => {
+    const ctx = await testApp(t)
+    const response = await attempt(ctx, '  DSL@Westside.Example ', DEMO_PASSWORD)
+    assert.equal(response.statusCode, 303)
+    assert.ok(sessionOf(response))
+    assert.equal((await attempt(ctx, 'dsl@westside.example', DEMO_PASSWORD.toUpperCase())).statusCode, 400, 'the password is case-sensitive')
+  })
+
   it('an empty form asks for the email and the password', async (t) => {
     const ctx = await testApp(t)
     const response = await attempt(ctx, '', '')
