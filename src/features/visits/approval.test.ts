@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { testApp, textOf, type Agent, type TestApp } from '../../../test/helpers.ts'
-import { allAnswers, as, completePlan, createDraft, ok, school, type School } from './fixtures.ts'
+import { allAnswers, as, basePlan, completePlan, createDraft, ok, school, type School } from './fixtures.ts'
 import { findVisit } from './repository.ts'
 import { mayStartVisit } from './service.ts'
 
@@ -215,16 +215,19 @@ describe('the risk assessment (R-RISK-1..3, R-PURPOSE-2)', () => {
   it('R-RISK-3 Morecambe Road can request police accompaniment, shown to everyone on the visit', async (t) => {
     const ctx = await testApp(t)
     const s = await school(ctx, 'morecambe-road')
-    const { rows } = await ctx.pool.query<{ pupil: string; adult: string }>(
-      `SELECT p.first_name AS pupil, c.first_name AS adult FROM visits v JOIN visit_pupils vp ON vp.visit_id = v.id JOIN pupils p ON p.id = vp.pupil_id
-         JOIN visit_contacts vc ON vc.visit_id = v.id JOIN contacts c ON c.id = vc.contact_id WHERE v.school_id = $1 LIMIT 1`,
+    // A Morecambe Road pupil and parent from the demo visits (the demo names them from its pupils).
+    const { rows } = await ctx.pool.query<{ pupilId: string; contactId: string; addressId: string }>(
+      `SELECT vp.pupil_id AS "pupilId", vc.contact_id AS "contactId", v.address_id AS "addressId"
+         FROM visits v JOIN visit_pupils vp ON vp.visit_id = v.id JOIN visit_contacts vc ON vc.visit_id = v.id
+        WHERE v.school_id = $1 AND v.status = 'awaiting_approval'`,
       [s.id],
     )
+    const demo = rows[0]!
     const visitor = await as(ctx, 'visitor', 'morecambe-road')
-    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, rows[0]!.pupil, rows[0]!.adult, { date: '2026-11-30' }))
+    const visitId = await createDraft(visitor, s, await basePlan(s, { pupilIds: [demo.pupilId], contactIds: [demo.contactId], addressId: demo.addressId, date: '2026-11-30' }))
     await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
     const deputy = await as(ctx, 'deputy', 'morecambe-road')
-    await ok(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false, policeAccompanimentRequested: true }))
+    await ok(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false, animalsKeptAwayRequested: true, policeAccompanimentRequested: true }))
     const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
     assert.match(page, /Police accompaniment has been requested for this visit/)
     assert.match(page, /Police accompaniment requested for this visit/)

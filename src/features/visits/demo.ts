@@ -67,7 +67,7 @@ async function plansFromPupils(client: pg.PoolClient, school: DemoSchool, count:
        JOIN pupil_contacts pc ON pc.pupil_id = p.id AND pc.parental_responsibility
        JOIN contacts c ON c.id = pc.contact_id AND NOT c.no_appointments
       WHERE p.school_id = $1 AND NOT EXISTS (SELECT 1 FROM visit_declines d WHERE d.pupil_id = p.id AND d.withdrawn_at IS NULL)
-      ORDER BY p.created_at, p.id, c.created_at LIMIT 20`,
+      ORDER BY p.last_name, p.first_name, c.last_name, c.first_name LIMIT 20`,
     [school.id],
   )
   const seen = new Set<string>()

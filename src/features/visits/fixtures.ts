@@ -19,13 +19,15 @@ export const TOMORROW = '2026-11-26'
 
 export async function pupilId(ctx: TestApp, schoolId: string, firstName: string): Promise<string> {
   const { rows } = await ctx.pool.query<{ id: string }>('SELECT id FROM pupils WHERE school_id = $1 AND first_name = $2', [schoolId, firstName])
-  assert.ok(rows[0], `no demo pupil ${firstName}`)
+  assert.equal(rows.length, 1, `exactly one demo pupil called ${firstName}`)
+  assert.ok(rows[0])
   return rows[0].id
 }
 
 export async function adultId(ctx: TestApp, schoolId: string, firstName: string): Promise<string> {
   const { rows } = await ctx.pool.query<{ id: string }>('SELECT id FROM contacts WHERE school_id = $1 AND first_name = $2', [schoolId, firstName])
-  assert.ok(rows[0], `no demo adult ${firstName}`)
+  assert.equal(rows.length, 1, `exactly one demo adult called ${firstName}`)
+  assert.ok(rows[0])
   return rows[0].id
 }
 
@@ -46,19 +48,9 @@ export async function as(ctx: TestApp, local: string, key: SchoolKey): Promise<A
   return signIn(ctx, `${local}@${key}.example`)
 }
 
-/** Everything a complete plan needs, for a pupil with no flags; override any part. */
-export async function completePlan(
-  ctx: TestApp,
-  s: School,
-  pupilFirstName: string,
-  adultFirstName: string,
-  overrides: Record<string, unknown> = {},
-): Promise<Record<string, unknown>> {
-  const pupil = await pupilId(ctx, s.id, pupilFirstName)
+/** Everything a complete plan needs but who and where: tomorrow 10:00–11:00, visitor and SLT, parents told today. */
+export async function basePlan(s: School, overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   return {
-    pupilIds: [pupil],
-    contactIds: [await adultId(ctx, s.id, adultFirstName)],
-    addressId: await mainAddressId(ctx, s.id, pupil),
     purposeId: 'attendance_concern',
     purposeDetail: 'Talk about the recent absences and agree a plan to improve attendance.',
     whyNotInSchool: 'Mum has not come to the last two meetings in school.',
@@ -79,6 +71,23 @@ export async function completePlan(
     contingencyPlan: 'Phone the office from the nearest safe place; the office sends someone to collect us.',
     ...overrides,
   }
+}
+
+/** Everything a complete plan needs, for a pupil with no flags; override any part. */
+export async function completePlan(
+  ctx: TestApp,
+  s: School,
+  pupilFirstName: string,
+  adultFirstName: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const pupil = await pupilId(ctx, s.id, pupilFirstName)
+  return basePlan(s, {
+    pupilIds: [pupil],
+    contactIds: [await adultId(ctx, s.id, adultFirstName)],
+    addressId: await mainAddressId(ctx, s.id, pupil),
+    ...overrides,
+  })
 }
 
 /** Creates a draft through the API and returns its id. */
