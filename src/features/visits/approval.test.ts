@@ -152,6 +152,29 @@ describe('approving a visit (R-APPROVE-1)', () => {
   })
 })
 
+describe('a new address (R-RISK-2)', () => {
+  it('R-RISK-2 moving an approved visit to another address re-opens its risk assessment', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor, head } = await awaitingApproval(ctx, s)
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    const { rows } = await ctx.pool.query<{ id: string }>(
+      `WITH address AS (
+         INSERT INTO addresses (school_id, line1, town, postcode) VALUES ($1, '3 Rylett Crescent', 'London', 'W12 9RP') RETURNING id)
+       INSERT INTO pupil_addresses (school_id, pupil_id, address_id, is_main)
+       SELECT $1, vp.pupil_id, address.id, false FROM address, visit_pupils vp WHERE vp.visit_id = $2
+       RETURNING address_id AS id`,
+      [s.id, visitId],
+    )
+    const moved = await visitor.json('PATCH', s.url(`/${visitId}`), { addressId: rows[0]!.id })
+    await ok(moved)
+    const visit = moved.json() as VisitJson
+    assert.equal(visit.status, 'awaiting_risk_assessment')
+    assert.equal(visit.riskAssessment?.status, 'reopened')
+    assert.ok(visit.history.some((e) => e.summary === 'Risk assessment re-opened because the address changed'))
+  })
+})
+
 describe('the risk assessment (R-RISK-1..3, R-PURPOSE-2)', () => {
   it('R-RISK-2 the assessment is completed by the role the policy names (Westside: SLT)', async (t) => {
     const ctx = await testApp(t)

@@ -114,6 +114,27 @@ describe('planning a visit: staffing (R-STAFF-1..6)', () => {
   })
 })
 
+describe('planning a visit: vehicles (R-VEHICLE-1/2)', () => {
+  it('R-VEHICLE-2 Westside allows only school-approved vehicles; a school vehicle goes with a warning about its insurance', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const vehicle = async (registration: string) =>
+      (await ctx.pool.query<{ id: string }>('SELECT id FROM vehicles WHERE school_id = $1 AND registration = $2', [s.id, registration])).rows[0]!.id
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', { vehicleId: await vehicle('LB16 KWD') }))
+    const personal = await visitor.json('POST', s.url(`/${visitId}/submit`), {})
+    assert.equal(personal.statusCode, 400)
+    assert.match((personal.json() as Problem).detail, /The Volkswagen Polo \(LB16 KWD\) is not approved by the school\. The school’s policy allows only school-approved vehicles for home visits/)
+    assert.ok((personal.json() as Problem).errors?.some((e) => e.pointer === '/vehicleId'))
+
+    await ok(await visitor.json('PATCH', s.url(`/${visitId}`), { vehicleId: await vehicle('WS23 VST') }))
+    const submitted = await visitor.json('POST', s.url(`/${visitId}/submit`), {})
+    await ok(submitted)
+    const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
+    assert.match(page, /Toyota Corolla, White, WS23 VST/)
+  })
+})
+
 describe('planning a visit: hours, notice and family (R-HOURS-1, R-NOTICE-1/2, R-FAMILY-2/3)', () => {
   it('R-HOURS-1 an out-of-hours visit needs a reason, a responsible contact not on the visit, and out-of-hours approval', async (t) => {
     const ctx = await testApp(t)
