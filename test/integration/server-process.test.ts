@@ -53,7 +53,7 @@ function startServer(t: TestContext, env: Record<string, string>): Server {
     child,
     output: () => output,
     exited,
-    waitFor: (pattern, timeoutMs = 30_000) =>
+    waitFor: (pattern, timeoutMs = 120_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
           const match = pattern.exec(output)
