@@ -99,49 +99,63 @@ export function canonicalJson(value: unknown): string {
 
 export type ChainBreak = { chain: string; seq: number; id: number; reason: string }
 
-/** Recomputes every chain. Any edited, deleted or reordered row shows up as a break. */
-export async function verifyAuditChains(db: Db): Promise<{ checked: number; chains: number; breaks: ChainBreak[] }> {
-  const { rows } = await db.query<{
-    id: number
-    chain: string
-    seq: number
-    school_id: string | null
-    actor_user_id: string | null
-    actor_name: string
-    action: string
-    subject_type: string
-    subject_id: string | null
-    summary: string
-    change: unknown
-    at: Date
-    prev_hash: string
-    hash: string
-  }>('SELECT * FROM audit_log ORDER BY chain, seq')
+type StoredAuditRow = {
+  id: number
+  chain: string
+  seq: number
+  school_id: string | null
+  actor_user_id: string | null
+  actor_name: string
+  action: string
+  subject_type: string
+  subject_id: string | null
+  summary: string
+  change: unknown
+  at: Date
+  prev_hash: string
+  hash: string
+}
+
+/**
+ * Recomputes every chain. Any edited, deleted or reordered row shows up as a break. Rows are read
+ * in batches in (chain, seq) order, so years of history for hundreds of schools never sit in memory.
+ */
+export async function verifyAuditChains(db: Db, { batchSize = 5000 }: { batchSize?: number } = {}): Promise<{ checked: number; chains: number; breaks: ChainBreak[] }> {
   const breaks: ChainBreak[] = []
+  let checked = 0
+  let chains = 0
   let previous: { chain: string; seq: number; hash: string } | undefined
-  for (const row of rows) {
-    const expectedPrev = previous?.chain === row.chain ? previous.hash : GENESIS
-    const expectedSeq = previous?.chain === row.chain ? previous.seq + 1 : 1
-    const where = { chain: row.chain, seq: row.seq, id: row.id }
-    if (row.seq !== expectedSeq) breaks.push({ ...where, reason: `expected entry ${expectedSeq}, found ${row.seq}: entries are missing` })
-    if (row.prev_hash !== expectedPrev) breaks.push({ ...where, reason: 'does not link to the entry before it' })
-    const recomputed = chainHash(row.prev_hash, {
-      chain: row.chain,
-      seq: row.seq,
-      schoolId: row.school_id,
-      actorUserId: row.actor_user_id,
-      actorName: row.actor_name,
-      action: row.action,
-      subjectType: row.subject_type,
-      subjectId: row.subject_id,
-      summary: row.summary,
-      change: row.change,
-      at: row.at.toISOString(),
-    })
-    if (recomputed !== row.hash) breaks.push({ ...where, reason: 'its content does not match its hash: it was changed' })
-    previous = { chain: row.chain, seq: row.seq, hash: row.hash }
+  for (;;) {
+    const { rows } = previous
+      ? await db.query<StoredAuditRow>('SELECT * FROM audit_log WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3', [previous.chain, previous.seq, batchSize])
+      : await db.query<StoredAuditRow>('SELECT * FROM audit_log ORDER BY chain, seq LIMIT $1', [batchSize])
+    for (const row of rows) {
+      if (previous?.chain !== row.chain) chains++
+      const expectedPrev = previous?.chain === row.chain ? previous.hash : GENESIS
+      const expectedSeq = previous?.chain === row.chain ? previous.seq + 1 : 1
+      const where = { chain: row.chain, seq: row.seq, id: row.id }
+      if (row.seq !== expectedSeq) breaks.push({ ...where, reason: `expected entry ${expectedSeq}, found ${row.seq}: entries are missing` })
+      if (row.prev_hash !== expectedPrev) breaks.push({ ...where, reason: 'does not link to the entry before it' })
+      const recomputed = chainHash(row.prev_hash, {
+        chain: row.chain,
+        seq: row.seq,
+        schoolId: row.school_id,
+        actorUserId: row.actor_user_id,
+        actorName: row.actor_name,
+        action: row.action,
+        subjectType: row.subject_type,
+        subjectId: row.subject_id,
+        summary: row.summary,
+        change: row.change,
+        at: row.at.toISOString(),
+      })
+      if (recomputed !== row.hash) breaks.push({ ...where, reason: 'its content does not match its hash: it was changed' })
+      previous = { chain: row.chain, seq: row.seq, hash: row.hash }
+    }
+    checked += rows.length
+    if (rows.length < batchSize) break
   }
-  return { checked: rows.length, chains: new Set(rows.map((row) => row.chain)).size, breaks }
+  return { checked, chains, breaks }
 }
 
 export type AuditFilter = { actorUserId?: string; from?: string; to?: string; limit: number; offset: number }

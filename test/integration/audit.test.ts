@@ -157,6 +157,24 @@ describe('the audit history is append-only and tamper-evident', () => {
     assert.ok(result.checked > 10)
   })
 
+  it('verifyAuditChains reads the history in batches and finds the same, whatever the batch size', async (t) => {
+    const ctx = await testApp(t)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    for (const email of ['office@westside.example', 'visitor@westside.example', 'visitor2@westside.example']) {
+      await admin.post(`/staff/${await userId(ctx.pool, email)}/deactivate`)
+    }
+    const whole = await verifyAuditChains(ctx.pool)
+    const { rows } = await ctx.pool.query<{ rows: number; chains: number }>('SELECT count(*)::int AS rows, count(DISTINCT chain)::int AS chains FROM audit_log')
+    assert.deepEqual({ checked: whole.checked, chains: whole.chains }, { checked: rows[0]!.rows, chains: rows[0]!.chains })
+    for (const batchSize of [1, 2, 3, 7]) assert.deepEqual(await verifyAuditChains(ctx.pool, { batchSize }), whole, `batch size ${batchSize}`)
+    const { rows: deactivations } = await ctx.pool.query<{ id: number }>(`SELECT id FROM audit_log WHERE action = 'staff.deactivated' ORDER BY seq`)
+    await tamper(ctx, 'DELETE FROM audit_log WHERE id = $1', [deactivations[1]!.id])
+    for (const batchSize of [1, 2, 3, 5000]) {
+      const result = await verifyAuditChains(ctx.pool, { batchSize })
+      assert.ok(result.breaks.some((b) => b.id === deactivations[2]!.id && /entries are missing/.test(b.reason)), `batch size ${batchSize}`)
+    }
+  })
+
   it('verifyAuditChains reports an edited row', async (t) => {
     const ctx = await testApp(t)
     const admin = await signIn(ctx, 'admin@westside.example')
