@@ -11,6 +11,7 @@ type FeedEvent = { uid: string; summary: string; description: string; location: 
 async function makeLink(agent: Agent, kind: 'personal' | 'office'): Promise<string> {
   const response = await agent.post(`/calendar/${kind}`)
   await ok(response)
+  assert.equal(response.headers['cache-control'], 'private, no-store', 'the page with the secret link is not cached')
   const token = /\/calendar\/feeds\/([A-Za-z0-9_-]{43})\.ics/.exec(response.body)?.[1]
   assert.ok(token, `the page shows the new link: ${textOf(response.body).slice(0, 500)}`)
   assert.match(textOf(response.body), /Copy this link now\. It is shown only once/)

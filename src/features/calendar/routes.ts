@@ -20,6 +20,8 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const state = await calendarPage(pool, staffOf(request))
     const done = (request.query as { done?: string } | undefined)?.done
+    // The page can hold a new secret link: never kept in a browser or proxy cache.
+    void reply.header('cache-control', 'private, no-store')
     return reply.page('calendar/views/calendar.njk', {
       title: 'Calendar',
       ...state,

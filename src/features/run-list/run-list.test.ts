@@ -30,6 +30,7 @@ describe('the run list (R-LIST-1)', () => {
     const office = await as(ctx, 'office', 'westside')
     const response = await office.get(`/visits/run-list?date=${DAY}`)
     await ok(response)
+    assert.equal(response.headers['cache-control'], 'private, no-store')
     const page = textOf(response.body)
     assert.match(page, /Run list Wednesday 13 January 2027/)
     assert.match(page, /2 visits Time Pupil Address Parents and carers Attendance Staff Status/)

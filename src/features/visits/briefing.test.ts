@@ -47,6 +47,7 @@ describe('the briefing (R-BRIEF-1)', () => {
 
     const response = await visitor.get(`/visits/${visitId}/briefing`)
     await ok(response)
+    assert.equal(response.headers['cache-control'], 'private, no-store')
     const page = textOf(response.body)
     assert.ok(!page.includes('Not approved yet'), 'no warning on an approved visit')
     assert.match(page, /Briefing for a home visit Leo Marsh Thursday 26 November 2026, 10:00 to 11:00 Approved/)
