@@ -15,7 +15,7 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('localhost'),
-  PUBLIC_URL: z.url({ error: 'must be a URL such as https://doorstep.example.org' }).default('http://localhost:3000'),
+  PUBLIC_URL: z.url({ error: 'must be a URL such as https://doorstep.example.org' }).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
@@ -71,7 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems)
   }
   const e = parsed.data
-  const publicUrl = new URL(e.PUBLIC_URL)
+  // Unset, the public address is this machine on PORT, so PORT=4000 alone gives http://localhost:4000.
+  const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`)
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
+import { stylesheet } from './web/assets.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { DataDirInUseError, takeOverStopSignals } from './db/embedded.ts'
@@ -78,4 +79,6 @@ async function start(): Promise<void> {
   const here = ['localhost', '127.0.0.1', '[::1]'].includes(config.publicUrl.hostname) && config.publicUrl.port === address.port
   say(`Doorstep is running at ${here ? config.publicUrl.href : address.href}`)
   if (!here) say(`Its public address (PUBLIC_URL) is ${config.publicUrl.href}`)
+  // Compile the stylesheet now, so the first person to open a page does not wait for it.
+  await stylesheet().catch((error: unknown) => app?.log.error({ err: error }, 'stylesheet did not compile'))
 }
