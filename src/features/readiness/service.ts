@@ -79,7 +79,10 @@ export function assertMayView(roles: readonly SchoolRole[], actorUserId: string,
 export async function staffReadiness(db: Db, schoolId: string, userIds: readonly string[], at: Date): Promise<ProposedVisitor[]> {
   void at // every record is returned; the rules decide what is current at the visit's time.
   const ids = [...new Set(userIds)]
-  const [people, dbs, trainings] = await Promise.all([findPeople(db, schoolId, ids), listDbs(db, schoolId, ids), listTrainings(db, schoolId, ids)])
+  // One after another: `db` may be a transaction's single connection, which runs one query at a time.
+  const people = await findPeople(db, schoolId, ids)
+  const dbs = await listDbs(db, schoolId, ids)
+  const trainings = await listTrainings(db, schoolId, ids)
   const byId = new Map(people.map((person) => [person.id, person]))
   return userIds.flatMap((id) => {
     const person = byId.get(id)
