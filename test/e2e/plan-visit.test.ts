@@ -111,6 +111,11 @@ describe('planning and authorising a visit in a browser', () => {
     await page.getByText('Sent for risk assessment.').waitFor()
     // Westside: the visiting staff do not complete the risk assessment themselves.
     assert.equal(await page.getByRole('link', { name: 'Fill in the risk assessment' }).count(), 0)
+    // Until it is approved, the briefing says at the top that nobody may leave for it.
+    await page.goto(`/visits/${visitId}/briefing`)
+    await assertLoaded(journey, 'Leo Marsh')
+    await assert.doesNotReject(page.getByRole('alert').getByText('Not approved yet — you cannot leave for this visit').waitFor())
+    await screenshot(page, 'plan-visit-3-briefing-not-approved')
     await signOut(page)
 
     // A member of SLT completes the risk assessment from the approvals page (R-RISK-2).

@@ -32,7 +32,7 @@ describe('the run list (R-LIST-1)', () => {
     await ok(response)
     assert.equal(response.headers['cache-control'], 'private, no-store')
     const page = textOf(response.body)
-    assert.match(page, /Run list Wednesday 13 January 2027/)
+    assert.match(page, /Run list, Westside School Wednesday 13 January 2027/)
     assert.match(page, /2 visits Time Pupil Address Parents and carers Attendance Staff Status/)
     assert.match(
       page,
@@ -71,7 +71,7 @@ describe('the run list (R-LIST-1)', () => {
     const clock = fixedClock(new Date('2026-06-30T23:30:00Z'))
     const ctx = await testApp(t, { clock })
     const office = await as(ctx, 'office', 'westside')
-    assert.match(textOf((await office.get('/visits/run-list')).body), /Run list Wednesday 1 July 2026/, 'half past midnight in London is already the 1st')
+    assert.match(textOf((await office.get('/visits/run-list')).body), /Run list, Westside School Wednesday 1 July 2026/, 'half past midnight in London is already the 1st')
 
     const bad = await office.get('/visits/run-list?date=2026-02-30')
     assert.equal(bad.statusCode, 400)
