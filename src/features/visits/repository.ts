@@ -553,22 +553,7 @@ export async function replaceStaff(
   }
 }
 
-export type RiskAssessmentColumns = {
-  status: RiskAssessmentStatus
-  answers: Record<string, string>
-  loneWorking: LoneWorkingAssessment | null
-  animalsKeptAwayRequested: boolean | null
-  hazardsConsidered: string[]
-  risksFound: boolean | null
-  completedBy: string | null
-  completedByName: string | null
-  completedAt: Date | null
-  signedOffBy: string | null
-  signedOffByName: string | null
-  signedOffAt: Date | null
-  reopenedReason: string | null
-  reopenedAt: Date | null
-}
+export type RiskAssessmentColumns = Omit<VisitRiskAssessment, 'updatedAt'>
 
 const raColumnNames: Record<keyof RiskAssessmentColumns, string> = {
   status: 'status',
