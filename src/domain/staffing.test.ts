@@ -204,7 +204,7 @@ describe('staffing', () => {
       assert.deepEqual(check.warnings, [
         {
           code: 'team_training_missing',
-          text: 'Where possible, at least one visitor should have the training "Home visiting (for example, as an education welfare officer)", and nobody on this visit has it. Add someone who has it.if you can.',
+          text: 'Where possible, at least one visitor should have the training "Home visiting (for example, as an education welfare officer)", and nobody on this visit has it. Add someone who has it if you can.',
         },
       ])
     })

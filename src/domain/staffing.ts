@@ -194,7 +194,7 @@ function checkTeamTraining(policy: Policy, team: ProposedTeam): StaffingCheck {
     } else {
       result.warnings.push({
         code: 'team_training_missing',
-        text: `Where possible, at least one visitor should have the training ${label}, and nobody on this visit has it. Add someone who has it.if you can.`,
+        text: `Where possible, at least one visitor should have the training ${label}, and nobody on this visit has it. Add someone who has it if you can.`,
       })
     }
   }

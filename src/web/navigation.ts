@@ -13,15 +13,19 @@ const entries: NavEntry[] = [
 ]
 
 export function navigationFor(roles: readonly SchoolRole[], currentPath: string) {
-  return entries
-    .filter((entry) => entry.roles === 'all' || entry.roles.some((role) => roles.includes(role)))
-    .map((entry) => ({
-      href: entry.href,
-      text: entry.text,
-      // current: this very page (aria-current="page"); active: a page inside this section (aria-current="true").
-      current: currentPath === entry.href,
-      active: entry.href !== '/' && currentPath.startsWith(`${entry.href}/`),
-    }))
+  const visible = entries.filter((entry) => entry.roles === 'all' || entry.roles.some((role) => roles.includes(role)))
+  // Only the closest section is marked: /visits/run-list marks "Run list", not "Visits" as well.
+  const section = visible
+    .filter((entry) => entry.href !== '/' && currentPath.startsWith(`${entry.href}/`))
+    .sort((a, b) => b.href.length - a.href.length)[0]
+  const exact = visible.find((entry) => entry.href === currentPath)
+  return visible.map((entry) => ({
+    href: entry.href,
+    text: entry.text,
+    // current: this very page (aria-current="page"); active: a page inside this section (aria-current="true").
+    current: entry === exact,
+    active: !exact && entry === section,
+  }))
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { signIn, testApp, textOf, type Agent, type TestApp } from '../../../test/helpers.ts'
+import { hashPassword } from '../auth/passwords.ts'
 import { allAnswers, as, completePlan, createDraft, ok, pupilId, school, type School } from './fixtures.ts'
 
 /**
@@ -171,5 +172,25 @@ describe('the briefing (R-BRIEF-1)', () => {
     await ok(await (await as(ctx, 'deputy', 'morecambe-road')).json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false, policeAccompanimentRequested: true }))
     const page = textOf((await visitor.get(`/visits/${visitId}/briefing`)).body)
     assert.match(page, /Not approved yet — you cannot leave for this visit .* Police accompaniment Police accompaniment has been requested for this visit Do not go until the arrangement with the police is confirmed/)
+  })
+})
+
+describe('finding the briefing (R-BRIEF-1)', () => {
+  it('R-BRIEF-1 the visit page links to the briefing for the visitors and the office, not for a member of SLT who is not going', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor } = await approvedVisit(ctx, s)
+    const link = `href="/visits/${visitId}/briefing"`
+    assert.ok((await visitor.get(`/visits/${visitId}`)).body.includes(link), 'the visitor on the visit is offered the briefing')
+    assert.ok((await (await as(ctx, 'office', 'westside')).get(`/visits/${visitId}`)).body.includes(link), 'the office is offered the briefing')
+    // A member of SLT who is not going: sees the visit, but the briefing is not theirs to read.
+    const hash = await hashPassword('another-slt-password')
+    const other = await ctx.pool.query<{ id: string }>(`INSERT INTO users (email, name, password_hash) VALUES ('slt2@westside.example', 'Pat Other', $1) RETURNING id`, [hash])
+    await ctx.pool.query(`INSERT INTO school_memberships (school_id, user_id, role) VALUES ($1, $2, 'slt')`, [s.id, other.rows[0]!.id])
+    const slt = await signIn(ctx, 'slt2@westside.example', 'another-slt-password')
+    const sltPage = await slt.get(`/visits/${visitId}`)
+    assert.equal(sltPage.statusCode, 200)
+    assert.ok(!sltPage.body.includes(link), 'someone not on the visit and not a briefing reader is not offered it')
+    assert.equal((await slt.get(`/visits/${visitId}/briefing`)).statusCode, 403)
   })
 })
