@@ -122,7 +122,7 @@ export function registerAuthRoutes(app: FastifyInstance): void {
           [user.id, now],
         )
         if (unlocked.rowCount === 0) return undefined
-        // A new session id at every sign-in: any id an attacker planted before is useless.
+        // A new session id at every sign-in, so an id an attacker planted before is useless.
         if (request.session) await endSession(client, request.session.idHash)
         const created = await createSession(client, user.id, schools[0]?.id ?? null, now, config)
         await recordAudit(client, {
