@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import { buildApp } from '../src/app.ts'
+import { systemClock } from '../src/clock.ts'
 import { testConfig } from '../src/config.ts'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { ensureDatabase } from '../src/db/database.ts'
@@ -24,8 +25,8 @@ async function main() {
     await ensureDatabase(server.connectionString('postgres'), 'bench')
     const pool = createPool(server.connectionString('bench'), 10)
     await migrate(pool)
-    await seedDemo(pool)
-    const app = await buildApp({ pool, config: testConfig({ logLevel: 'silent' }) })
+    await seedDemo(pool, systemClock())
+    const app = await buildApp({ pool, config: testConfig({ logLevel: 'silent' }), clock: systemClock })
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
 
     const cookie = await signIn(address, 'head@westside.example')

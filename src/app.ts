@@ -29,8 +29,8 @@ import { createViewEnvironment } from './web/views.ts'
 export type AppDeps = {
   pool: Pool
   config: Config
-  /** The clock every rule reads; tests pass a fixed one. */
-  clock?: () => Date
+  /** The clock every rule reads; the server passes the real one, tests a fixed or test-epoch one. */
+  clock: () => Date
   logger?: FastifyServerOptions['logger']
 }
 
@@ -48,7 +48,7 @@ declare module 'fastify' {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Builds the whole app. No side effects at import; the caller owns the pool and the server. */
-export async function buildApp({ pool, config, clock = () => new Date(), logger = false }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ pool, config, clock, logger = false }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,

@@ -2,6 +2,7 @@ import { auditVerify } from './cli/audit-verify.ts'
 import { CommandError, UsageError, type Command, type CommandContext } from './cli/command.ts'
 import { policyPresets, policyRender } from './cli/policy.ts'
 import { schoolCreate } from './cli/school-create.ts'
+import { systemClock } from './clock.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 
@@ -90,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     out,
     err,
     stdin: process.stdin,
-    clock: () => new Date(),
+    clock: systemClock,
     database: () => (database ??= open()),
   }
   try {

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { DataDirInUseError, takeOverStopSignals } from './db/embedded.ts'
 import { DEMO_PASSWORD, isEmpty, seedDemo } from './demo/seed.ts'
+import { systemClock } from './clock.ts'
 
 /** The process: read config, open the database, seed the demo, listen, stop cleanly on signals. */
 const say = (message: string) => console.log(`[doorstep] ${message}`)
@@ -59,7 +60,7 @@ async function start(): Promise<void> {
   if (stopping) return
 
   if (config.demo && (await isEmpty(database.pool))) {
-    const signIns = await seedDemo(database.pool)
+    const signIns = await seedDemo(database.pool, systemClock())
     say(`Seeded the demo trust. Every demo account's password is: ${DEMO_PASSWORD}`)
     const width = Math.max(...signIns.map((s) => s.email.length))
     for (const signIn of signIns.filter((s) => s.school === 'All demo schools' || s.school === 'Westside School')) {
@@ -71,6 +72,7 @@ async function start(): Promise<void> {
   app = await buildApp({
     pool: database.pool,
     config,
+    clock: systemClock,
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   })
   if (stopping) return

@@ -2,10 +2,11 @@ import pg from 'pg'
 import { migrate } from '../src/db/migrate.ts'
 import { createPool } from '../src/db/pool.ts'
 import { seedDemo } from '../src/demo/seed.ts'
+import { TEST_EPOCH } from './clock.ts'
 
 /**
  * Test databases. The runner (scripts/test.ts) migrates two template databases once per
- * server — `<prefix>_empty` and `<prefix>_demo` (with the demo trust) — and every test file
+ * server — `<prefix>_empty` and `<prefix>_demo` (with the demo trust, seeded at TEST_EPOCH, the moment every test clock starts from) — and every test file
  * copies one with CREATE DATABASE … TEMPLATE, which takes a few milliseconds.
  */
 export const TEMPLATE_SUFFIXES = ['empty', 'demo'] as const
@@ -35,7 +36,7 @@ export async function createTemplates(serverUrl: string, prefix: string): Promis
     const pool = createPool(withDatabase(serverUrl, name), 2)
     try {
       await migrate(pool)
-      if (kind === 'demo') await seedDemo(pool)
+      if (kind === 'demo') await seedDemo(pool, TEST_EPOCH)
     } finally {
       await pool.end()
     }

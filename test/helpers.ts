@@ -6,7 +6,10 @@ import { testConfig, type Config } from '../src/config.ts'
 import { createPool, type Pool } from '../src/db/pool.ts'
 import { DEMO_PASSWORD } from '../src/demo/seed.ts'
 import { SESSION_COOKIE, csrfToken, hashToken } from '../src/features/auth/sessions.ts'
+import { fixedClock, type FixedClock } from './clock.ts'
 import { adminQuery, withDatabase, type TemplateKind } from './harness.ts'
+
+export { fixedClock } from './clock.ts'
 
 /**
  * Helpers for integration tests: a fresh copy of a template database per test, and the real
@@ -35,27 +38,14 @@ export async function testDatabase(t: TestContext, template: TemplateKind = 'dem
   return { pool, url }
 }
 
-/** A clock tests can move. */
-export function fixedClock(start = new Date('2026-11-25T10:00:00Z')) {
-  let now = start.getTime()
-  const clock = () => new Date(now)
-  clock.advance = (ms: number) => {
-    now += ms
-  }
-  clock.set = (date: Date) => {
-    now = date.getTime()
-  }
-  return clock
-}
-
-export type TestApp = { app: FastifyInstance; pool: Pool; clock: ReturnType<typeof fixedClock>; config: Config }
+export type TestApp = { app: FastifyInstance; pool: Pool; clock: FixedClock; config: Config }
 
 export async function testApp(
   t: TestContext,
   options: {
     template?: TemplateKind
     config?: Partial<Config>
-    clock?: ReturnType<typeof fixedClock>
+    clock?: FixedClock
     /** Extra routes for a test (e.g. one that throws), added before the app is ready. */
     beforeReady?: (app: FastifyInstance) => void | Promise<void>
   } = {},

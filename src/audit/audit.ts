@@ -22,7 +22,7 @@ const GENESIS = '0'.repeat(64)
  * makes the change, so the change and its history are written together or not at all.
  * Entries of one chain (a school, or 'global') are serialised by a transaction-scoped lock.
  */
-export async function recordAudit(client: pg.PoolClient, entry: AuditEntry, at: Date = new Date()): Promise<void> {
+export async function recordAudit(client: pg.PoolClient, entry: AuditEntry, at: Date): Promise<void> {
   const chain = entry.schoolId ?? 'global'
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`audit:${chain}`])
   const { rows } = await client.query<{ seq: number; hash: string }>(

@@ -63,7 +63,7 @@ export async function isEmpty(pool: Pool): Promise<boolean> {
 }
 
 /** Seeds the demo trust. Returns the sign-ins to print. Run on an empty database only. */
-export async function seedDemo(pool: Pool, now: Date = new Date()): Promise<Array<{ school: string; email: string; roles: string }>> {
+export async function seedDemo(pool: Pool, now: Date): Promise<Array<{ school: string; email: string; roles: string }>> {
   const passwordHash = await hashPassword(DEMO_PASSWORD)
   const system = { userId: null, name: 'Doorstep demo set-up' }
   return inTransaction(pool, async (client) => {

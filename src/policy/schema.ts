@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { schoolRoles } from '../domain/roles.ts'
-import { londonDate } from '../domain/hours.ts'
 
 /**
  * A school's home-visit policy as data (R-GOV-1). Every "Setting" column of REQUIREMENTS.md is a field here;
@@ -489,13 +488,6 @@ export function policySchemaFor(today: string) {
     }
   })
 }
-
-/** The policy schema with contradiction checks dated today (Europe/London). */
-export const policySchema = policyShape.superRefine((policy, ctx) => {
-  for (const issue of findContradictions(policy, londonDate(new Date()))) {
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message })
-  }
-})
 
 /** The shape alone, without contradiction checks (for building forms). */
 export const policyShapeSchema = policyShape

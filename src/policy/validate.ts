@@ -1,5 +1,4 @@
 import type { z } from 'zod'
-import { londonDate } from '../domain/hours.ts'
 import { policySchemaFor, type Policy } from './schema.ts'
 
 export type PolicyError = { path: string; message: string }
@@ -8,10 +7,10 @@ export type PolicyValidation = { ok: true; policy: Policy } | { ok: false; error
 /**
  * Checks a policy from a form, a file or the API. Errors carry a dotted path into the policy
  * (e.g. `staffing.minimumStaff`) so a form can link each message to its field.
- * `today` (YYYY-MM-DD) dates the review check; it defaults to today in Europe/London.
+ * `today` (YYYY-MM-DD, Europe/London, from the caller's clock) dates the review check.
  */
-export function validatePolicy(input: unknown, opts: { today?: string } = {}): PolicyValidation {
-  const today = opts.today ?? londonDate(new Date())
+export function validatePolicy(input: unknown, opts: { today: string }): PolicyValidation {
+  const today = opts.today
   const result = policySchemaFor(today).safeParse(input, { reportInput: true })
   if (result.success) return { ok: true, policy: result.data }
   return { ok: false, errors: result.error.issues.map(toPolicyError) }

@@ -9,6 +9,7 @@ import { testConfig } from '../../src/config.ts'
 import type { Pool } from '../../src/db/pool.ts'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { stylesheet } from '../../src/web/assets.ts'
+import { runningClock, type FixedClock } from '../clock.ts'
 import { testDatabase } from '../helpers.ts'
 
 /**
@@ -32,14 +33,18 @@ export type Journey = {
   /** e.g. http://127.0.0.1:41234 */
   baseUrl: string
   pool: Pool
+  /** The app's clock (it runs from TEST_EPOCH); dates a journey types come from it. */
+  clock: FixedClock
   /** Console errors, failed requests and CSP violations seen so far; checked by assertLoaded. */
   problems: string[]
 }
 
 /** The app on a free port, over a fresh demo database; closed when the test ends. */
-export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool: Pool }> {
+export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool: Pool; clock: FixedClock }> {
   const { pool } = await testDatabase(t, 'demo')
-  const app = await buildApp({ pool, config: testConfig() })
+  // The demo template was seeded at TEST_EPOCH: the app's clock runs on from there.
+  const clock = runningClock()
+  const app = await buildApp({ pool, config: testConfig(), clock })
   // Registered after testDatabase's cleanup, so it runs first: close the app, then drop the database.
   t.after(() => app.close())
   // The stylesheet is compiled from Sass on first use (seconds on a busy machine): do it before
@@ -48,7 +53,7 @@ export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool:
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('The app is not listening on a TCP port')
-  return { baseUrl: `http://127.0.0.1:${address.port}`, pool }
+  return { baseUrl: `http://127.0.0.1:${address.port}`, pool, clock }
 }
 
 export async function launchBrowser(t: TestContext): Promise<Browser> {
@@ -71,7 +76,7 @@ export async function startJourney(
   t: TestContext,
   options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {},
 ): Promise<Journey> {
-  const { baseUrl, pool } = await startApp(t)
+  const { baseUrl, pool, clock } = await startApp(t)
   const browser = await launchBrowser(t)
   const context = await browser.newContext({
     baseURL: baseUrl,
@@ -99,7 +104,7 @@ export async function startJourney(
       problems.push(`${response.status()} for ${url}`)
     }
   })
-  return { page, context, baseUrl, pool, problems }
+  return { page, context, baseUrl, pool, clock, problems }
 }
 
 type AxeNode = { target: unknown[]; html: string; failureSummary?: string }

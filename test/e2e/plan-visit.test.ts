@@ -9,13 +9,13 @@ import { assertLoaded, screenshot, signInAs, startJourney, type Journey } from '
  * Planning and authorising a visit in a browser (R-PURPOSE-1, R-RISK-1/2, R-APPROVE-1, R-STAFF-1..5,
  * R-BRIEF-1, R-LIST-1, R-ITIN-1). Westside's policy: the visiting staff plan, a member of SLT
  * completes the risk assessment, the headteacher signs it off and approves the visit.
- * The app runs on the real clock, so the visit is on the next school day.
+ * The app's clock runs on from TEST_EPOCH, so the visit is on the next school day after it.
  */
 
-/** The next Monday to Friday after today (UK), as YYYY-MM-DD. */
-function nextSchoolDay(): string {
+/** The next Monday to Friday after the app's today (UK), as YYYY-MM-DD. */
+function nextSchoolDay(now: Date): string {
   for (let days = 1; ; days++) {
-    const date = londonDate(new Date(Date.now() + days * 86_400_000))
+    const date = londonDate(new Date(now.getTime() + days * 86_400_000))
     const weekday = new Date(`${date}T12:00:00Z`).getUTCDay()
     if (weekday >= 1 && weekday <= 5) return date
   }
@@ -37,8 +37,8 @@ type Plan = { pupil: RegExp; adult: string; address: string; leadEmail: string; 
 /** Plans a visit through the four plan pages, as the signed-in member of staff; returns the visit's id. */
 async function planVisit(journey: Journey, plan: Plan, shots: string): Promise<string> {
   const { page } = journey
-  const [year, month, day] = nextSchoolDay().split('-') as [string, string, string]
-  const today = londonDate(new Date()).split('-') as [string, string, string]
+  const [year, month, day] = nextSchoolDay(journey.clock()).split('-') as [string, string, string]
+  const today = londonDate(journey.clock()).split('-') as [string, string, string]
 
   await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Visits', exact: true }).click()
   await assertLoaded(journey, 'Visits')

@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { canonicalJson, recordAudit, verifyAuditChains } from '../../src/audit/audit.ts'
 import { inTransaction } from '../../src/db/pool.ts'
+import { TEST_EPOCH } from '../clock.ts'
 import { demoSchoolId, fixedClock, signIn, testApp, textOf, userId, type TestApp } from '../helpers.ts'
 
-// The demo template is seeded at the real time, so these tests act a month later: their entries are the newest.
+// The demo template is seeded at TEST_EPOCH, so these tests act a month later: their entries are the newest.
 const DAY = 24 * 3_600_000
 function laterClock() {
-  const start = new Date(Date.now() + 30 * DAY)
+  const start = new Date(TEST_EPOCH.getTime() + 30 * DAY)
   start.setUTCHours(12, 0, 0, 0)
   return fixedClock(start)
 }

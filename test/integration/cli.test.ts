@@ -44,6 +44,7 @@ const newSchool = [
 ].flatMap((arg) => (arg === 'school create' ? ['school', 'create'] : [arg]))
 
 async function appOn(t: TestContext, pool: Pool): Promise<TestApp> {
+  // The CLI ran as its own process on the machine's clock (moved by faketime, like this one): act then.
   const clock = fixedClock(new Date())
   const config = testConfig()
   const app = await buildApp({ pool, config, clock })

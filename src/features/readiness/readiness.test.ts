@@ -101,7 +101,6 @@ describe('staff readiness: the eligibility verdict', () => {
 
   it('R-STAFF-3 R-STAFF-5 the demo Westside visitor2 lacks a required training, so a visit with them is blocked (staffReadiness + checkStaffing)', async (t) => {
     const ctx = await testApp(t)
-    ctx.clock.set(new Date()) // the demo's dates are relative to when it was seeded
     const policy = await westsidePolicy(ctx)
     const training = blockingTraining(policy)
     const school = await demoSchoolId(ctx.pool, 'Westside School')
@@ -127,7 +126,6 @@ describe('staff readiness: the eligibility verdict', () => {
 
   it('R-VEHICLE-1 R-VEHICLE-2 the demo shows a personal car without business-use cover, and vehicleFor + checkVehicle block it', async (t) => {
     const ctx = await testApp(t)
-    ctx.clock.set(new Date())
     const policy = await westsidePolicy(ctx)
     const school = await demoSchoolId(ctx.pool, 'Westside School')
     const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
