@@ -6,7 +6,9 @@
  *   3. integration tests against a fresh embedded PostgreSQL server
  *   4. the same integration tests against the external PostgreSQL server at
  *      DOORSTEP_TEST_EXTERNAL_URL (default postgres://postgres@127.0.0.1:5432/postgres),
- *      in databases this run creates and drops
+ *      in databases this run creates and drops, with the machine's clock moved 400 days ahead
+ *      by libfaketime when it is installed (`faketime`, Debian's package), to prove that no test
+ *      depends on the day it runs (DOORSTEP_TEST_CLOCK_SHIFT=+90d, say, moves it by another amount)
  *   5. browser journeys (test/e2e) in headless Chromium, on the embedded server
  *
  * `npm test -- unit|integration|external|e2e|static` runs one stage; file paths after it
@@ -28,6 +30,8 @@ const args = process.argv.slice(2)
 const only = stages.find((s) => s === args[0])
 const filters = only ? args.slice(1) : args
 const externalUrl = process.env.DOORSTEP_TEST_EXTERNAL_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const clockShift = process.env.DOORSTEP_TEST_CLOCK_SHIFT ?? '+400d'
+const faketime = ['/usr/bin/faketime', '/usr/local/bin/faketime'].find((file) => fs.existsSync(file))
 
 function walk(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
@@ -71,8 +75,10 @@ function run(label: string, command: string, commandArgs: string[], env: NodeJS.
   })
 }
 
-function nodeTest(label: string, testFiles: string[], env: NodeJS.ProcessEnv, concurrency: number) {
-  return run(label, process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...testFiles], {
+function nodeTest(label: string, testFiles: string[], env: NodeJS.ProcessEnv, concurrency: number, shift?: string) {
+  const command = shift && faketime ? faketime : process.execPath
+  const prefix = shift && faketime ? ['-f', shift, process.execPath] : []
+  return run(label, command, [...prefix, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...testFiles], {
     NODE_ENV: 'test',
     ...env,
   })
@@ -114,8 +120,10 @@ async function main() {
   }
 
   if ((only === 'external' || (!only && externalUrl !== 'none')) && files.integration.length) {
+    if (!faketime) console.log(`\nfaketime is not installed (apt-get install -y faketime): the next stage runs on today's clock, not ${clockShift}.`)
+    const shifted = faketime ? `, the machine's clock moved ${clockShift}` : ''
     await withServer('external', externalUrl, (env) =>
-      nodeTest(`integration tests on external PostgreSQL (${new URL(externalUrl).host})`, files.integration, env, 2),
+      nodeTest(`integration tests on external PostgreSQL (${new URL(externalUrl).host}${shifted})`, files.integration, env, 2, clockShift),
     ).catch((error: unknown) => {
       failures.push(`external PostgreSQL at ${externalUrl}: ${(error as Error).message}`)
     })

@@ -55,9 +55,12 @@ export type Config = Readonly<{
 }>
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[]
+
+  constructor(problems: string[]) {
     super(`Doorstep cannot start: fix these environment variables:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     this.name = 'ConfigError'
+    this.problems = problems
   }
 }
 

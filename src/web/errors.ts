@@ -3,13 +3,14 @@
  * a GOV.UK error page or, under /api, RFC 9457 problem details. Messages are shown to users.
  */
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-  ) {
+  readonly status: number
+  readonly title: string
+
+  constructor(status: number, title: string, message: string) {
     super(message)
     this.name = new.target.name
+    this.status = status
+    this.title = title
   }
 }
 
@@ -41,10 +42,10 @@ export type FieldError = { field: string; message: string }
 
 /** Input that breaks a rule. `fieldErrors` lets a form link each message to its field. */
 export class ValidationError extends HttpError {
-  constructor(
-    readonly fieldErrors: FieldError[],
-    message = fieldErrors.map((e) => e.message).join(' '),
-  ) {
+  readonly fieldErrors: FieldError[]
+
+  constructor(fieldErrors: FieldError[], message = fieldErrors.map((e) => e.message).join(' ')) {
     super(400, 'There is a problem', message)
+    this.fieldErrors = fieldErrors
   }
 }

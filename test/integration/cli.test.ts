@@ -10,7 +10,7 @@ import { MIN_PASSWORD_LENGTH } from '../../src/features/auth/passwords.ts'
 import { fixedClock, signIn, testDatabase, textOf, type TestApp } from '../helpers.ts'
 
 /**
- * The command-line tools, run as a real process (`node --import tsx src/cli.ts …`) against a
+ * The command-line tools, run as a real process (`node src/cli.ts …`) against a
  * test database given as DATABASE_URL, exactly as an operator runs them.
  */
 const root = path.resolve(import.meta.dirname, '..', '..')
@@ -19,7 +19,7 @@ type Run = { status: number | null; stdout: string; stderr: string }
 
 function cli(databaseUrl: string, args: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['src/cli.ts', ...args], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test' },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -105,7 +105,7 @@ describe('configuration (environment variables)', () => {
   it('the server refuses to start with bad variables: exits non-zero and prints every problem', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doorstep-config-'))
     fs.rmdirSync(dataDir)
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const result = spawnSync(process.execPath, ['src/server.ts'], {
       cwd: root,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: 'abc', DOORSTEP_DEMO: 'maybe', DOORSTEP_DATA_DIR: dataDir },
       encoding: 'utf8',

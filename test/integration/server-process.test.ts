@@ -25,7 +25,7 @@ type Server = {
 
 function startServer(t: TestContext, env: Record<string, string>): Server {
   const { DATABASE_URL: _ignored, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: root,
     env: { ...inherited, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +76,7 @@ function startServer(t: TestContext, env: Record<string, string>): Server {
 function auditVerify(dataDir: string): Promise<{ status: number | null; output: string }> {
   const { DATABASE_URL: _ignored, ...inherited } = process.env
   return new Promise((resolve) =>
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'audit', 'verify'], { cwd: root, env: { ...inherited, DOORSTEP_DATA_DIR: dataDir } }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['src/cli.ts', 'audit', 'verify'], { cwd: root, env: { ...inherited, DOORSTEP_DATA_DIR: dataDir } }, (error, stdout, stderr) =>
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr }),
     ),
   )

@@ -13,7 +13,7 @@ const root = path.resolve(import.meta.dirname, '..', '..', '..')
 
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['src/cli.ts', ...args], {
       cwd: root,
       // Only these settings: nothing inherited could point the command at a real database.
       env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/no_database', DOORSTEP_DATA_DIR: path.join(root, '.tmp', 'no-such-data-dir'), NODE_ENV: 'test' },

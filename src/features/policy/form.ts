@@ -82,8 +82,11 @@ export function withRows(body: Body, name: string, rows: Body[]): Body {
 /** Reads typed values out of a body, collecting one plain-English error per field. */
 export class FormReader {
   readonly errors: FieldError[] = []
+  readonly body: Body
 
-  constructor(readonly body: Body) {}
+  constructor(body: Body) {
+    this.body = body
+  }
 
   fail(field: string, message: string): void {
     if (!this.errors.some((error) => error.field === field)) this.errors.push({ field, message })

@@ -30,11 +30,14 @@ export type RowError = { row: number; column: string; message: string }
 
 /** An import refused because of its rows; a ValidationError, so the API answers 400 with every row error. */
 export class ImportRejected extends ValidationError {
-  constructor(readonly rowErrors: RowError[]) {
+  readonly rowErrors: RowError[]
+
+  constructor(rowErrors: RowError[]) {
     super(
       rowErrors.map((e) => ({ field: `rows.${e.row}.${e.column}`, message: `Row ${e.row}, ${e.column}: ${e.message}` })),
       `${rowErrors.length === 1 ? 'There is 1 problem' : `There are ${rowErrors.length} problems`} in the file. Nothing was imported.`,
     )
+    this.rowErrors = rowErrors
   }
 }
 
