@@ -19,6 +19,11 @@ import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerVisitRoutes } from './features/visits/routes.ts'
+import { listenForLiveChanges, type LiveChannel } from './features/live/channel.ts'
+import { startJobRunners, type JobRunners } from './features/live/deadlines.ts'
+import { deliver, mailerFromConfig, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
+import { registerLiveRoutes } from './features/live/routes.ts'
+import { runDeadline } from './features/live/write-path.ts'
 import { registerAssets } from './web/assets.ts'
 import { registerAuth } from './web/auth-plugin.ts'
 import { registerErrorHandling } from './web/error-handler.ts'
@@ -32,6 +37,14 @@ export type AppDeps = {
   /** The clock every rule reads; the server passes the real one, tests a fixed or test-epoch one. */
   clock: () => Date
   logger?: FastifyServerOptions['logger']
+  /** Email for alarms (nodemailer over SMTP). Default: from SMTP_URL, or none. Tests pass one on an in-process SMTP server. */
+  mailer?: Mailer | null
+  /** Web Push. Default: VAPID with keys kept in the database. Tests pass one aimed at an in-process push service. */
+  push?: PushSender | null
+  /** Run this instance's durable deadline and delivery workers (default true). Tests that drive deadlines by hand turn them off. */
+  jobs?: boolean | { pollInterval?: number }
+  /** Listen for live changes (the office board's Server-Sent Events) across instances (default true). */
+  liveChannel?: boolean
 }
 
 declare module 'fastify' {
@@ -40,6 +53,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     deps: Required<Pick<AppDeps, 'pool' | 'config' | 'clock'>>
+    /** The live side: job runners (null when off), the change channel (null when off), delivery. */
+    live: { jobs: JobRunners | null; channel: LiveChannel | null; delivery: DeliveryDeps }
     /** Every route, as registered: what the tenancy test walks. */
     routeList: ReadonlyArray<{ method: string; url: string }>
   }
@@ -48,7 +63,7 @@ declare module 'fastify' {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Builds the whole app. No side effects at import; the caller owns the pool and the server. */
-export async function buildApp({ pool, config, clock, logger = false }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ pool, config, clock, logger = false, ...deps }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,
@@ -120,6 +135,32 @@ export async function buildApp({ pool, config, clock, logger = false }: AppDeps)
     }
   })
 
+  const connectionString = (pool as unknown as { options: { connectionString: string } }).options.connectionString
+  const delivery: DeliveryDeps = {
+    pool,
+    config,
+    mailer: deps.mailer === undefined ? mailerFromConfig(config) : deps.mailer,
+    push: deps.push === undefined ? webPushSender(await vapidKeys(pool), vapidSubject(config)) : deps.push,
+  }
+  const liveDeps = { pool, clock, config }
+  const jobs =
+    deps.jobs === false
+      ? null
+      : await startJobRunners({
+          connectionString,
+          pollInterval: typeof deps.jobs === 'object' ? deps.jobs.pollInterval : undefined,
+          onDeadline: (payload) => runDeadline(liveDeps, payload),
+          onDelivery: (payload) => deliver(delivery, payload.notificationId, payload.channel),
+          onError: (error) => app.log.error({ err: error }, 'background job failed'),
+        })
+  const channel = deps.liveChannel === false ? null : await listenForLiveChanges(connectionString, (error) => app.log.warn({ err: error }, 'live channel'))
+  app.decorate('live', { jobs, channel, delivery })
+  app.addHook('onClose', async () => {
+    await jobs?.stop()
+    await channel?.close()
+    delivery.mailer?.close?.()
+  })
+
   registerAuth(app, { pool, config, clock, csrfSecret })
   registerErrorHandling(app)
   registerAssets(app)
@@ -133,6 +174,7 @@ export async function buildApp({ pool, config, clock, logger = false }: AppDeps)
   registerReadinessRoutes(app)
   registerPupilRoutes(app)
   registerVisitRoutes(app)
+  registerLiveRoutes(app)
   registerBriefingRoutes(app)
   registerRunListRoutes(app)
   registerCalendarRoutes(app)

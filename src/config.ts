@@ -36,6 +36,13 @@ const envSchema = z.object({
       'must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges',
     )
     .default('false'),
+  // Email for alarms and reminders (R-ESC-1): an SMTP server URL such as smtp://user:pass@mail.example.org:587.
+  // Unset, Doorstep alerts in the app and by Web Push only, and says so on each alarm.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address').default('doorstep@localhost'),
 })
 
 export type Config = Readonly<{
@@ -52,6 +59,7 @@ export type Config = Readonly<{
   logLevel: string
   /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client address. */
   trustProxy: boolean | number | string[]
+  mail: Readonly<{ smtpUrl: string | undefined; from: string }>
 }>
 
 export class ConfigError extends Error {
@@ -89,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signIn: Object.freeze({ maxFailures: e.SIGN_IN_MAX_FAILURES, lockoutMinutes: e.SIGN_IN_LOCKOUT_MINUTES }),
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    mail: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM }),
   })
 }
 

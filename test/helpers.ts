@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { buildApp } from '../src/app.ts'
+import { buildApp, type AppDeps } from '../src/app.ts'
+import type { Mailer, PushSender } from '../src/features/live/deliver.ts'
+import { runDeadline } from '../src/features/live/write-path.ts'
 import { testConfig, type Config } from '../src/config.ts'
 import { createPool, type Pool } from '../src/db/pool.ts'
 import { DEMO_PASSWORD } from '../src/demo/seed.ts'
@@ -48,12 +50,19 @@ export async function testApp(
     clock?: FixedClock
     /** Extra routes for a test (e.g. one that throws), added before the app is ready. */
     beforeReady?: (app: FastifyInstance) => void | Promise<void>
+    /**
+     * The live side's parts. By default no background workers run (tests move the clock and call
+     * `runDeadlines`, the job handler itself) and nothing is sent outside; pass real ones to test them.
+     */
+    jobs?: AppDeps['jobs']
+    mailer?: Mailer | null
+    push?: PushSender | null
   } = {},
 ): Promise<TestApp> {
   const { pool } = await testDatabase(t, options.template ?? 'demo')
   const clock = options.clock ?? fixedClock()
   const config = testConfig(options.config)
-  const app = await buildApp({ pool, config, clock })
+  const app = await buildApp({ pool, config, clock, jobs: options.jobs ?? false, mailer: options.mailer ?? null, push: options.push ?? null })
   await options.beforeReady?.(app)
   await app.ready()
   t.after(() => app.close())
@@ -148,4 +157,21 @@ export function textOf(html: string): string {
     .replace(/&gt;/g, '>')
     .replace(/\s+/g, ' ')
     .trim()
+}
+
+/**
+ * Moves the test clock on and runs every visit's deadlines at the new time, exactly as the deadline
+ * worker's job handler does when a job comes due (tests never wait for real minutes).
+ */
+export async function tick(ctx: TestApp, ms: number): Promise<void> {
+  ctx.clock.advance(ms)
+  await runDeadlines(ctx)
+}
+
+export async function runDeadlines({ pool, clock, config }: TestApp): Promise<void> {
+  const { rows } = await pool.query<{ schoolId: string; visitId: string }>(
+    `SELECT school_id AS "schoolId", id AS "visitId" FROM visits
+      WHERE status = 'in_progress' OR id IN (SELECT visit_id FROM alarms WHERE closed_at IS NULL)`,
+  )
+  for (const ref of rows) await runDeadline({ pool, clock, config }, ref)
 }

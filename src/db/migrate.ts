@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Logger, runMigrations } from 'graphile-worker'
 import type { Pool } from './pool.ts'
 
 const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
@@ -8,7 +9,8 @@ const MIGRATION_LOCK = 7_261_001
 
 /**
  * Applies every migration in src/db/migrations that has not run yet, in name order, each in
- * its own transaction. An advisory lock keeps several app instances from migrating at once.
+ * its own transaction, then graphile-worker's own schema (the durable deadlines and outbound jobs).
+ * An advisory lock keeps several app instances from migrating at once.
  */
 export async function migrate(pool: Pool): Promise<string[]> {
   const client = await pool.connect()
@@ -35,9 +37,15 @@ export async function migrate(pool: Pool): Promise<string[]> {
       }
       applied.push(file)
     }
+    await runMigrations({ pgPool: pool, logger: quietLogger })
     return applied
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
     client.release()
   }
 }
+
+/** graphile-worker logs every step at info level; Doorstep reports what matters itself. */
+export const quietLogger = new Logger(() => (level, message) => {
+  if (level === 'error' || level === 'warning') console.error(`[doorstep] jobs: ${message}`)
+})

@@ -13,7 +13,7 @@ function policyOf(id: string): Policy {
 /** Wednesday 25 November 2026 (GMT, so UTC is London time). */
 const t = (time: string) => new Date(`2026-11-25T${time}:00Z`)
 
-const morning: Itinerary = { leaveSchoolAt: t('09:30'), arriveAt: t('10:00'), endAt: t('11:30'), backAtSchoolAt: t('12:00') }
+const morning: Itinerary = { leaveSchoolAt: t('09:30'), arriveAt: t('10:00'), scheduledStart: t('10:00'), endAt: t('11:30'), backAtSchoolAt: t('12:00') }
 
 function plan(due: DueCheckIn[]): string[] {
   return due.map((checkIn) => `${checkIn.kind} ${checkIn.dueAt.toISOString().slice(11, 16)} ${checkIn.initiatedBy}`)
@@ -37,7 +37,7 @@ describe('check-in schedule', () => {
   }
 
   it('R-CHECK-1 R-CHECK-2 Westside: the office calls 10 minutes after the scheduled start, then visitors check in every 2 hours', () => {
-    const long: Itinerary = { leaveSchoolAt: t('09:30'), arriveAt: t('10:00'), endAt: t('14:30'), backAtSchoolAt: t('15:00') }
+    const long: Itinerary = { leaveSchoolAt: t('09:30'), arriveAt: t('10:00'), scheduledStart: t('10:00'), endAt: t('14:30'), backAtSchoolAt: t('15:00') }
     assert.deepEqual(plan(plannedCheckIns(policyOf('westside-2025'), long)), [
       'first_check 10:10 office',
       'interval 12:10 visitor',
@@ -80,9 +80,17 @@ describe('check-in schedule', () => {
     assert.deepEqual(plan(plannedCheckIns(policy, delayed)).slice(-4), ['interval 11:30 visitor', 'interval 12:00 visitor', 'end 12:10 visitor', 'return 12:40 visitor'])
   })
 
-  it('R-CHECK-3 a late start moves the office call', () => {
-    const late: Itinerary = { ...morning, arriveAt: t('10:25') }
+  it('R-CHECK-3 a later scheduled start moves the office call', () => {
+    const late: Itinerary = { ...morning, arriveAt: t('10:25'), scheduledStart: t('10:25') }
     assert.deepEqual(nextCheckIn(policyOf('westside-2025'), late, [])?.dueAt, t('10:35'))
+  })
+
+  it('R-CHECK-2 Westside: the office call is ten minutes into the scheduled start, not ten minutes after the visitors expect to arrive', () => {
+    const early: Itinerary = { ...morning, arriveAt: t('09:45'), scheduledStart: t('10:00') }
+    const call = nextCheckIn(policyOf('westside-2025'), early, [])
+    assert.equal(call?.kind, 'first_check')
+    assert.equal(call?.initiatedBy, 'office')
+    assert.deepEqual(call?.dueAt, t('10:10'))
   })
 
   it('R-SIGN-2 visitors not returning to school check in when they leave the visit, and that ends monitoring', () => {

@@ -1,8 +1,8 @@
 import type { Policy } from '../policy/schema.ts'
 import { addMinutes } from './dates.ts'
+import type { Itinerary } from './itinerary.ts'
 
-/** The visit plan's times (R-ITIN-1). `backAtSchoolAt` is null when the visitors will not return to school. */
-export type Itinerary = { leaveSchoolAt: Date; arriveAt: Date; endAt: Date; backAtSchoolAt: Date | null }
+export type { Itinerary } from './itinerary.ts'
 
 /** The moments a check-in can answer, in the order they happen. */
 export const checkInKinds = ['leaving_school', 'arrival', 'first_check', 'interval', 'end', 'return'] as const
@@ -79,8 +79,9 @@ function dueTime(policy: Policy, itinerary: Itinerary, checkIns: readonly CheckI
       return rules.atArrival ? itinerary.arriveAt : null
     case 'first_check': {
       if (!rules.firstCheck) return null
-      const arrived = rules.firstCheck.from === 'arrival' ? latest(checkIns, ['arrival']) : null
-      return addMinutes(arrived ?? itinerary.arriveAt, rules.firstCheck.minutesAfter)
+      // From the scheduled start (Westside's office call), or from when the visitors said they arrived.
+      const from = rules.firstCheck.from === 'arrival' ? (latest(checkIns, ['arrival']) ?? itinerary.arriveAt) : itinerary.scheduledStart
+      return addMinutes(from, rules.firstCheck.minutesAfter)
     }
     case 'interval': {
       if (rules.repeatEveryMinutes === null || rules.repeatEveryMinutes <= 0) return null

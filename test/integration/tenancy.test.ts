@@ -94,6 +94,20 @@ const hartonRecord: Record<string, Finder> = {
      SELECT id FROM visit`,
   ],
 
+  // The day of a visit: a step's name (not a record) and an alarm on a Harton visit, with its first step alerted.
+  step: { literal: 'arrived' },
+  stepNumber: { literal: '1' },
+  alarmId: [
+    'SELECT id FROM alarms WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `WITH alarm AS (
+       INSERT INTO alarms (school_id, visit_id, kind, key, priority, summary, due_at, raised_at, raised_by_name)
+       VALUES (:schoolId, :visitId, 'silent_alarm', 'harton-probe', 'top', 'Harton silent alarm probe', now(), now(), 'Harton visitor')
+       RETURNING id, school_id),
+     step AS (INSERT INTO alarm_steps (school_id, alarm_id, number, action, recipients, alerted_at, last_alerted_at)
+              SELECT school_id, id, 1, 'try to reach each visitor by phone', '["Harton office"]', now(), now() FROM alarm)
+     SELECT id FROM alarm`,
+  ],
+
   // Calendar feeds: the secret token in a feed URL (not a record id). Harton's office feed, stopped:
   // a stopped link is a 404 and shows nothing (a live one shows its school's visits by design).
   token: `INSERT INTO calendar_feeds (school_id, kind, token_hash, created_by, created_at, revoked_at, revoked_by)

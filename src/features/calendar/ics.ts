@@ -1,6 +1,6 @@
 import ical, { ICalCalendarMethod, ICalEventClass, ICalEventStatus } from 'ical-generator'
 import { londonTime } from '../../domain/hours.ts'
-import { statusLabels } from '../visits/lifecycle.ts'
+import { statusLabels } from '../../domain/visit-lifecycle.ts'
 import { roleOnVisitLabels } from '../visits/schema.ts'
 import type { FeedVisit } from './repository.ts'
 

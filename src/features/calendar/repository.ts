@@ -1,5 +1,5 @@
 import type { Db } from '../../db/pool.ts'
-import type { VisitStatus } from '../visits/lifecycle.ts'
+import type { VisitStatus } from '../../domain/visit-lifecycle.ts'
 import type { RoleOnVisit } from '../visits/schema.ts'
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { defineApi } from '../../web/api.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
-import { statusLabels, visitStatuses } from './lifecycle.ts'
+import { statusLabels, visitStatuses } from '../../domain/visit-lifecycle.ts'
 import type { Visit, VisitListRow } from './repository.ts'
 import { approveInput, listFilter, planChanges, reasonInput, riskAssessmentInput, rolesOnVisit } from './schema.ts'
 import {

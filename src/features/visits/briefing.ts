@@ -1,6 +1,7 @@
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import { plannedCheckIns, type CheckInInitiator, type Itinerary } from '../../domain/check-in-schedule.ts'
+import { plannedCheckIns, type CheckInInitiator } from '../../domain/check-in-schedule.ts'
+import { itineraryOf } from '../../domain/itinerary.ts'
 import { formatMinutes } from '../../domain/dates.ts'
 import { describeRoles, joinWords, type SchoolRole } from '../../domain/roles.ts'
 import { riskAssessmentFields, type escalationActions } from '../../policy/schema.ts'
@@ -8,7 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../web/errors.t
 import { agenciesOfPupil, familyForPupil, hazardsForAddress, type Agency, type Hazard, type Pupil, type RestrictedNotes } from '../pupils/repository.ts'
 import { readRestrictedNotes, restrictedNoteReaders } from '../pupils/service.ts'
 import { listStaff } from '../staff/repository.ts'
-import { statusLabels } from './lifecycle.ts'
+import { statusLabels } from '../../domain/visit-lifecycle.ts'
 import { findVisit, insertEvent, readCodeWord, type Visit } from './repository.ts'
 import { canSeeCodeWord, refreshRiskAssessment, type Viewer } from './service.ts'
 import { londonParts } from './times.ts'
@@ -158,7 +159,7 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
     riskFindings: ra ? policy.riskAssessment.requiredFields.map((field) => ({ label: capitalise(riskAssessmentFields[field]), answer: ra.answers[field] ?? '' })) : [],
     animals: hazards.filter((hazard) => hazard.kind === 'animal'),
     otherHazards: hazards.filter((hazard) => hazard.kind !== 'animal'),
-    itinerary: itineraryOf(current),
+    itinerary: itineraryLines(current),
     checkIns: checkInPlan(current, monitor),
     monitor,
     escalationText: escalationText(current),
@@ -174,7 +175,7 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
 
 const time = (at: Date | null) => (at ? londonParts(at).time : '')
 
-function itineraryOf(visit: Visit): Array<{ time: string; label: string }> | null {
+function itineraryLines(visit: Visit): Array<{ time: string; label: string }> | null {
   if (!visit.plannedStart || !visit.plannedEnd) return null
   return [
     ...(visit.leaveSchoolAt ? [{ time: time(visit.leaveSchoolAt), label: 'Leave school' }] : []),
@@ -189,13 +190,8 @@ function itineraryOf(visit: Visit): Array<{ time: string; label: string }> | nul
 
 /** R-CHECK-1/2: the check-ins the policy asks for, if each is made on time, and who makes each contact. */
 function checkInPlan(visit: Visit, monitor: string): BriefingCheckIn[] {
-  if (!visit.plannedStart || !visit.plannedEnd) return []
-  const itinerary: Itinerary = {
-    leaveSchoolAt: visit.leaveSchoolAt ?? visit.arriveAt ?? visit.plannedStart,
-    arriveAt: visit.arriveAt ?? visit.plannedStart,
-    endAt: visit.finishAt ?? visit.plannedEnd,
-    backAtSchoolAt: visit.backAtSchoolAt,
-  }
+  const itinerary = itineraryOf(visit)
+  if (!itinerary) return []
   return plannedCheckIns(visit.policy, itinerary).map((checkIn) => ({
     time: time(checkIn.dueAt),
     label: checkIn.label,

@@ -4,7 +4,7 @@ import type { DemoSchool, DemoSchoolKey, DemoSeeder } from '../../demo/seed.ts'
 import { londonDate } from '../../domain/hours.ts'
 import { roleLabels } from '../../domain/roles.ts'
 import { currentPolicy } from '../policy/repository.ts'
-import type { VisitStatus } from './lifecycle.ts'
+import type { VisitStatus } from '../../domain/visit-lifecycle.ts'
 import { insertDecision, insertEvent, insertVisit, replaceAdults, replacePupils, replaceStaff, saveRiskAssessment } from './repository.ts'
 import { londonInstant } from './times.ts'
 

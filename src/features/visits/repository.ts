@@ -1,7 +1,7 @@
 import type { Db } from '../../db/pool.ts'
 import type { ApprovalKind } from '../../domain/approval.ts'
 import type { Policy } from '../../policy/schema.ts'
-import type { RiskAssessmentStatus, VisitStatus } from './lifecycle.ts'
+import type { RiskAssessmentStatus, VisitStatus } from '../../domain/visit-lifecycle.ts'
 import type { RoleOnVisit } from './schema.ts'
 
 /**

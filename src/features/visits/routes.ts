@@ -10,7 +10,7 @@ import { familyForPupil, listPupils, type Family } from '../pupils/repository.ts
 import { listVisitingStaff } from '../readiness/repository.ts'
 import { vehiclesOf } from '../readiness/service.ts'
 import { registerVisitApi } from './api.ts'
-import { statusLabels, visitStatuses } from './lifecycle.ts'
+import { statusLabels, visitStatuses } from '../../domain/visit-lifecycle.ts'
 import { addressesOfPupils, findVisit, readCodeWord, type Visit } from './repository.ts'
 import {
   fieldAnchor,

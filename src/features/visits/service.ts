@@ -47,7 +47,7 @@ import {
   type PlanPart,
   type VisitAction,
   type VisitStatus,
-} from './lifecycle.ts'
+} from '../../domain/visit-lifecycle.ts'
 import {
   eventsOf,
   findVisit,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { effectOfChange, isEditable, transition, visitStatuses, type VisitAction, type VisitStatus } from './lifecycle.ts'
+import { effectOfChange, isEditable, transition, visitStatuses, type VisitAction, type VisitStatus } from './visit-lifecycle.ts'
 
 describe('visit lifecycle', () => {
   const allowed: Array<[VisitStatus, VisitAction, VisitStatus]> = [

@@ -7,7 +7,9 @@
  *                          │          └──────── reopen RA ───────────┘      └──refuse──▶ refused   │
  *                          └──────────────────── reopen RA ────────────────────────────────────────┤
  *                                          awaiting_approval ◀── send back (a change) ─────────────┘
- *   cancel: from any status before the visit starts.
+ *   cancel: from any status before the visit starts. Once the visitors have signed out, the visit's day
+ *   runs in stages (below, `liveTransition`); a visit cancelled at the door ends as cancelled when the
+ *   visitors are back, because they are still out until then.
  */
 
 export const visitStatuses = [
@@ -43,6 +45,7 @@ export type VisitAction =
   | 'cancel'
   | 'start'
   | 'complete'
+  | 'end_cancelled'
 
 const transitions: Record<VisitAction, Partial<Record<VisitStatus, VisitStatus>>> = {
   submit: { draft: 'awaiting_risk_assessment' },
@@ -63,6 +66,7 @@ const transitions: Record<VisitAction, Partial<Record<VisitStatus, VisitStatus>>
   },
   start: { approved: 'in_progress' },
   complete: { in_progress: 'completed' },
+  end_cancelled: { in_progress: 'cancelled' },
 }
 
 /** Why an action is not possible from a status, in words a member of staff can act on. */
@@ -76,12 +80,16 @@ const refusals: Record<VisitAction, (from: VisitStatus) => string> = {
       : `This visit cannot be approved: it is ${lower(from)}.`,
   refuse: (from) => `This visit cannot be refused: it is ${lower(from)}.`,
   send_back: (from) => `Only an approved visit can be sent back for approval; this one is ${lower(from)}.`,
-  cancel: (from) => `This visit cannot be cancelled: it is ${lower(from)}.`,
+  cancel: (from) =>
+    from === 'in_progress'
+      ? 'The visitors are out on this visit: cancel it at the door from the visit page, so Doorstep keeps watching until they are back.'
+      : `This visit cannot be cancelled: it is ${lower(from)}.`,
   start: (from) =>
     from === 'in_progress' || from === 'completed'
       ? `This visit has already started.`
       : `This visit cannot start until it is approved; it is ${lower(from)}.`,
   complete: (from) => `Only a visit in progress can be completed; this one is ${lower(from)}.`,
+  end_cancelled: (from) => `Only a visit in progress can end as cancelled; this one is ${lower(from)}.`,
 }
 
 export type Transition = { ok: true; to: VisitStatus } | { ok: false; message: string }
@@ -167,4 +175,140 @@ function joinParts(parts: readonly string[]): string {
 
 function lower(status: VisitStatus): string {
   return statusLabels[status].toLowerCase()
+}
+
+// ---------------------------------------------------------------- the day of the visit
+
+/** Statuses in which the visit may go ahead or has gone ahead: the briefing, run list and calendar treat these as confirmed. */
+export const goAheadStatuses = ['approved', 'in_progress', 'completed'] as const satisfies readonly VisitStatus[]
+/** Statuses of a visit that is planned, happening or done (not refused, cancelled or a draft). */
+export const plannedStatuses = ['awaiting_risk_assessment', 'awaiting_approval', 'approved', 'in_progress', 'completed'] as const satisfies readonly VisitStatus[]
+
+export function isGoAhead(status: VisitStatus): boolean {
+  return (goAheadStatuses as readonly VisitStatus[]).includes(status)
+}
+
+/**
+ * Where the visitors are while a visit is in progress (R-SIGN-1/2, R-WAIT-1/2, R-ENTRY-2):
+ *
+ *   approved ─sign out─▶ signed_out ─arrive─▶ arrived ─go in─▶ in_home ─leave─▶ left_home ─back at school─▶ (ended)
+ *                                          │   ├ waiting_for_parents ─┐           ▲
+ *                                          │   ├ parents_running_late ┼─ go in / hold on the doorstep / cancel at the door
+ *                                          │   └ on_doorstep ─────────┘
+ *   "left, not returning to school" from any stage ends monitoring (R-SIGN-2).
+ */
+export const liveStages = ['signed_out', 'arrived', 'waiting_for_parents', 'parents_running_late', 'on_doorstep', 'in_home', 'left_home'] as const
+export type LiveStage = (typeof liveStages)[number]
+
+export const liveStageLabels: Record<LiveStage, string> = {
+  signed_out: 'Signed out of school',
+  arrived: 'Arrived at the address',
+  waiting_for_parents: 'Waiting for the parents',
+  parents_running_late: 'Parents running late',
+  on_doorstep: 'On the doorstep',
+  in_home: 'In the home',
+  left_home: 'Left the address',
+}
+
+/** How a visit at the door turned out. */
+export const visitOutcomes = ['contact', 'doorstep', 'no_contact', 'cancelled_at_door'] as const
+export type VisitOutcome = (typeof visitOutcomes)[number]
+
+export const visitOutcomeLabels: Record<VisitOutcome, string> = {
+  contact: 'Visited in the home',
+  doorstep: 'Held on the doorstep',
+  no_contact: 'No contact: the parents were not there',
+  cancelled_at_door: 'Cancelled at the door',
+}
+
+export type LiveAction =
+  | 'sign_out'
+  | 'arrive'
+  | 'wait_for_parents'
+  | 'parents_running_late'
+  | 'hold_on_doorstep'
+  | 'go_in'
+  | 'cancel_at_door'
+  | 'wait_limit_reached'
+  | 'leave'
+  | 'back_at_school'
+  | 'left_not_returning'
+
+export const liveActionLabels: Record<LiveAction, string> = {
+  sign_out: 'Sign out of school',
+  arrive: 'We have arrived',
+  wait_for_parents: 'Waiting for the parents',
+  parents_running_late: 'The parents are running late',
+  hold_on_doorstep: 'Hold the visit on the doorstep',
+  go_in: 'We are going in',
+  cancel_at_door: 'Cancel at the door',
+  wait_limit_reached: 'The wait limit passed',
+  leave: 'We have left the address',
+  back_at_school: 'Back at school',
+  left_not_returning: 'Left, not returning to school',
+}
+
+export type LiveState = { status: VisitStatus; stage: LiveStage | null; outcome: VisitOutcome | null }
+
+export type LiveTransition = { ok: true; to: LiveState; endsMonitoring: boolean } | { ok: false; message: string }
+
+const atTheDoor: readonly LiveStage[] = ['arrived', 'waiting_for_parents', 'parents_running_late']
+const stageMoves: Partial<Record<LiveAction, { from: readonly LiveStage[]; to: LiveStage }>> = {
+  arrive: { from: ['signed_out'], to: 'arrived' },
+  wait_for_parents: { from: ['arrived'], to: 'waiting_for_parents' },
+  parents_running_late: { from: ['arrived', 'waiting_for_parents'], to: 'parents_running_late' },
+  hold_on_doorstep: { from: atTheDoor, to: 'on_doorstep' },
+  go_in: { from: [...atTheDoor, 'on_doorstep'], to: 'in_home' },
+  cancel_at_door: { from: ['signed_out', ...atTheDoor, 'on_doorstep'], to: 'left_home' },
+  wait_limit_reached: { from: ['waiting_for_parents', 'parents_running_late'], to: 'left_home' },
+  leave: { from: ['in_home', 'on_doorstep'], to: 'left_home' },
+}
+
+/**
+ * The next state of a visit's day, or why the action cannot happen now, in words the visitor can act on.
+ * Ending (back at school, or left and not returning) finishes the visit: completed, or cancelled when it
+ * was cancelled at the door or had no contact (R-WAIT-1).
+ */
+export function liveTransition(state: LiveState, action: LiveAction): LiveTransition {
+  if (action === 'sign_out') {
+    const start = transition(state.status, 'start')
+    if (!start.ok) return start
+    return { ok: true, to: { status: 'in_progress', stage: 'signed_out', outcome: null }, endsMonitoring: false }
+  }
+  if (state.status !== 'in_progress' || state.stage === null) {
+    return {
+      ok: false,
+      message:
+        state.status === 'approved'
+          ? 'Sign out of school first: monitoring starts when you sign out.'
+          : `This visit is not in progress (it is ${lower(state.status)}), so there is nothing to record.`,
+    }
+  }
+  if (action === 'back_at_school' || action === 'left_not_returning') {
+    // Ending before anyone was seen (they turned back, or never went in) is a visit with no contact.
+    const outcome = state.outcome ?? 'no_contact'
+    const cancelled = outcome === 'cancelled_at_door' || outcome === 'no_contact'
+    return { ok: true, to: { status: cancelled ? 'cancelled' : 'completed', stage: null, outcome }, endsMonitoring: true }
+  }
+  const move = stageMoves[action]
+  if (!move || !move.from.includes(state.stage)) {
+    return { ok: false, message: `You cannot record "${liveActionLabels[action].toLowerCase()}" now: the visit is at "${liveStageLabels[state.stage].toLowerCase()}".` }
+  }
+  const outcome: VisitOutcome | null =
+    action === 'go_in'
+      ? 'contact'
+      : action === 'hold_on_doorstep'
+        ? 'doorstep'
+        : action === 'cancel_at_door'
+          ? 'cancelled_at_door'
+          : action === 'wait_limit_reached'
+            ? 'no_contact'
+            : state.outcome
+  return { ok: true, to: { status: 'in_progress', stage: move.to, outcome }, endsMonitoring: false }
+}
+
+/** The actions a visitor may take from a state, in the order the visit page offers them. */
+export function liveActionsFrom(state: LiveState): LiveAction[] {
+  const order: LiveAction[] = ['sign_out', 'arrive', 'go_in', 'wait_for_parents', 'parents_running_late', 'hold_on_doorstep', 'leave', 'cancel_at_door', 'back_at_school', 'left_not_returning']
+  return order.filter((action) => liveTransition(state, action).ok)
 }
