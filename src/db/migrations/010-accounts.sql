@@ -13,8 +13,11 @@ COMMENT ON COLUMN users.locked_until IS
 
 -- Every API token expires (1 to 365 days, chosen at creation). Tokens made before this migration
 -- get 90 days from now, so no integration stops without warning.
+-- Doorstep always gives the expiry (from its clock); the default only keeps a row written by hand
+-- from never expiring.
 ALTER TABLE api_tokens ADD COLUMN expires_at timestamptz;
 UPDATE api_tokens SET expires_at = greatest(created_at, now()) + interval '90 days';
+ALTER TABLE api_tokens ALTER COLUMN expires_at SET DEFAULT now() + interval '90 days';
 ALTER TABLE api_tokens ALTER COLUMN expires_at SET NOT NULL;
 
 -- For the hourly sweep of what has expired.

@@ -8,7 +8,7 @@ import { findUserByEmail, schoolsOf } from '../staff/repository.ts'
 import { decoyPasswordHash, verifyPassword } from './passwords.ts'
 import { safeNext } from './safe-next.ts'
 import { SESSION_COOKIE, createSession, endSession, setSessionSchool } from './sessions.ts'
-import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, claimAttempt, settleSuccess, startsSlowing, type Claim } from './sign-in-throttle.ts'
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, claimAttempt, settleSuccess, startsSlowing } from './sign-in-throttle.ts'
 
 const signInForm = z.object({
   email: z.string({ error: 'Enter your email address' }).trim().min(1, 'Enter your email address').max(320, 'Email address must be 320 characters or fewer'),
@@ -67,7 +67,7 @@ export function registerAuthRoutes(app: FastifyInstance): void {
       const now = clock()
       const deviceToken = request.cookies[DEVICE_COOKIE]
       const user = await findUserByEmail(pool, form.data.email)
-      const claim: Claim = user ? await claimAttempt(pool, user.id, deviceToken, now, config) : { judged: false }
+      const claim = await claimAttempt(pool, user?.id, deviceToken, now, config)
       const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), form.data.password)
       if (!user || !claim.judged || !passwordOk || !user.active) {
         if (user && claim.judged && !passwordOk && startsSlowing(claim, config)) {

@@ -21,6 +21,7 @@ export const DEVICE_COOKIE = 'doorstep_device'
 const DEVICE_DAYS = 180
 export const DEVICE_COOKIE_MAX_AGE_SECONDS = DEVICE_DAYS * 86_400
 const DEVICE_SHAPE = /^[A-Za-z0-9_-]{43}$/
+const NO_ONE = '00000000-0000-0000-0000-000000000000'
 
 export type Claim =
   /** Inside a delay: refuse without judging the password. */
@@ -32,7 +33,11 @@ const ruleOf = (config: Config): SignInDelayRule => ({ freeFailures: config.sign
 
 const wellFormed = (deviceToken: string | undefined): deviceToken is string => typeof deviceToken === 'string' && DEVICE_SHAPE.test(deviceToken)
 
-export async function claimAttempt(pool: Pool, userId: string, deviceToken: string | undefined, now: Date, config: Config): Promise<Claim> {
+/**
+ * For an unknown address (`userId` undefined) the same transaction runs and finds nothing, so the
+ * answer takes as long as for an address that exists.
+ */
+export async function claimAttempt(pool: Pool, userId: string | undefined, deviceToken: string | undefined, now: Date, config: Config): Promise<Claim> {
   const rule = ruleOf(config)
   const slowedUntil = (failures: number) => {
     const delay = signInDelayMs(failures, rule)
@@ -43,7 +48,7 @@ export async function claimAttempt(pool: Pool, userId: string, deviceToken: stri
       const deviceHash = hashToken(deviceToken)
       const { rows } = await client.query<{ failed_sign_ins: number; slowed_until: Date | null }>(
         'SELECT failed_sign_ins, slowed_until FROM sign_in_devices WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3 FOR UPDATE',
-        [deviceHash, userId, now],
+        [deviceHash, userId ?? NO_ONE, now],
       )
       const device = rows[0]
       if (device) {
@@ -51,7 +56,7 @@ export async function claimAttempt(pool: Pool, userId: string, deviceToken: stri
         const failures = device.failed_sign_ins + 1
         await client.query('UPDATE sign_in_devices SET failed_sign_ins = $3, slowed_until = $4 WHERE token_hash = $1 AND user_id = $2', [
           deviceHash,
-          userId,
+          userId ?? NO_ONE,
           failures,
           slowedUntil(failures),
         ])
@@ -60,10 +65,10 @@ export async function claimAttempt(pool: Pool, userId: string, deviceToken: stri
     }
     const { rows } = await client.query<{ failed_sign_ins: number; locked_until: Date | null }>(
       'SELECT failed_sign_ins, locked_until FROM users WHERE id = $1 FOR UPDATE',
-      [userId],
+      [userId ?? NO_ONE],
     )
     const user = rows[0]
-    if (!user || (user.locked_until && user.locked_until > now)) return { judged: false }
+    if (!userId || !user || (user.locked_until && user.locked_until > now)) return { judged: false }
     const failures = user.failed_sign_ins + 1
     await client.query('UPDATE users SET failed_sign_ins = $2, locked_until = $3 WHERE id = $1', [userId, failures, slowedUntil(failures)])
     return { judged: true, by: 'address', failures }
