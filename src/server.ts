@@ -87,6 +87,7 @@ async function start(): Promise<void> {
   }
   const pool = database.pool
   await sweep(pool)
+  if (stopping) return
   sweeper = setInterval(() => void sweep(pool).catch((error: unknown) => app?.log.error({ err: error }, 'sweeping expired sessions failed')), 3_600_000)
   sweeper.unref()
   const address = new URL(await app.listen({ port: config.port, host: config.host }))
