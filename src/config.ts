@@ -24,8 +24,10 @@ const envSchema = z.object({
   DOORSTEP_DEMO: booleanish.default(true),
   SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int().min(1).max(24 * 60).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number({ error: 'must be a number of hours' }).int().min(1).max(24 * 7).default(12),
+  // Wrong passwords in a row before Doorstep waits before judging the next attempt (1 s, 2 s, 4 s …
+  // up to SIGN_IN_MAX_DELAY_SECONDS). Nothing is locked: see docs/decisions/0011-accounts.md.
   SIGN_IN_MAX_FAILURES: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(5),
-  SIGN_IN_LOCKOUT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).int().min(1).max(24 * 60).default(15),
+  SIGN_IN_MAX_DELAY_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(3600).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Behind a load balancer every request comes from its address: say which proxies to believe
   // for X-Forwarded-For, so the sign-in rate limit counts each person's device, not the proxy.
@@ -55,7 +57,7 @@ export type Config = Readonly<{
   dataDir: string
   demo: boolean
   session: Readonly<{ idleMinutes: number; absoluteHours: number }>
-  signIn: Readonly<{ maxFailures: number; lockoutMinutes: number }>
+  signIn: Readonly<{ maxFailures: number; maxDelaySeconds: number }>
   logLevel: string
   /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client address. */
   trustProxy: boolean | number | string[]
@@ -94,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DOORSTEP_DATA_DIR),
     demo: e.DOORSTEP_DEMO,
     session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
-    signIn: Object.freeze({ maxFailures: e.SIGN_IN_MAX_FAILURES, lockoutMinutes: e.SIGN_IN_LOCKOUT_MINUTES }),
+    signIn: Object.freeze({ maxFailures: e.SIGN_IN_MAX_FAILURES, maxDelaySeconds: e.SIGN_IN_MAX_DELAY_SECONDS }),
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     mail: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM }),

@@ -6,6 +6,7 @@ import { openDatabase, type Database } from './db/database.ts'
 import { DataDirInUseError, takeOverStopSignals } from './db/embedded.ts'
 import { DEMO_PASSWORD, isEmpty, seedDemo } from './demo/seed.ts'
 import { systemClock } from './clock.ts'
+import { sweepExpired } from './features/auth/sweep.ts'
 
 /** The process: read config, open the database, seed the demo, listen, stop cleanly on signals. */
 const say = (message: string) => console.log(`[doorstep] ${message}`)
@@ -21,6 +22,7 @@ try {
 
 let database: Database | undefined
 let app: FastifyInstance | undefined
+let sweeper: NodeJS.Timeout | undefined
 let stopping = false
 
 // SIGTERM or Ctrl-C at any moment, even during start-up: let start-up settle, close the app,
@@ -37,6 +39,7 @@ const stop = async (signal: string) => {
   }, 15_000)
   force.unref()
   await started.catch(() => {})
+  clearInterval(sweeper)
   await app?.close().catch((error: unknown) => console.error(error))
   await database?.close().catch((error: unknown) => console.error(error))
   say('Stopped')
@@ -49,6 +52,7 @@ started.catch(async (error: unknown) => {
   if (error instanceof DataDirInUseError) console.error(`[doorstep] ${error.message}`)
   else if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error('[doorstep] Could not start:', error)
   else console.error(`[doorstep] Could not start: ${error instanceof Error ? error.message : String(error)}`)
+  clearInterval(sweeper)
   await app?.close().catch(() => {})
   await database?.close().catch(() => {})
   process.exit(1)
@@ -76,6 +80,16 @@ async function start(): Promise<void> {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   })
   if (stopping) return
+  // Expired sessions and expired or revoked API tokens are deleted at start-up and every hour.
+  const sweep = async (pool: Database['pool']) => {
+    const swept = await sweepExpired(pool, systemClock(), config)
+    app?.log.info({ swept }, 'swept expired sessions, API tokens and sign-in browsers')
+  }
+  const pool = database.pool
+  await sweep(pool)
+  if (stopping) return
+  sweeper = setInterval(() => void sweep(pool).catch((error: unknown) => app?.log.error({ err: error }, 'sweeping expired sessions failed')), 3_600_000)
+  sweeper.unref()
   const address = new URL(await app.listen({ port: config.port, host: config.host }))
   // The address people use is PUBLIC_URL; when it is not this machine on this port, show both.
   const here = ['localhost', '127.0.0.1', '[::1]'].includes(config.publicUrl.hostname) && config.publicUrl.port === address.port

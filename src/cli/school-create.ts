@@ -34,8 +34,9 @@ const cli: Actor = { userId: null, name: 'Doorstep command line' }
 
 /**
  * Creates a school on its policy preset (version 1 of its policy), its organisation when no
- * organisation has that name yet, and its first school admin: a new account with `passwordHash`, or an existing account (same email) that
- * gains the school admin role and keeps its password. One transaction, audited.
+ * organisation has that name yet, and its first school admin: a new account with `passwordHash`, a
+ * temporary password they must replace at their first sign-in, or an existing account (same email)
+ * that gains the school admin role and keeps its password. One transaction, audited.
  */
 export async function createSchool(pool: Pool, input: NewSchool, passwordHash: string | undefined, now: Date): Promise<CreatedSchool> {
   return inTransaction(pool, async (client) => {
@@ -72,7 +73,7 @@ export async function createSchool(pool: Pool, input: NewSchool, passwordHash: s
     let admin = existing.rows[0]
     if (!admin) {
       if (!passwordHash) throw new CommandError(`The account ${input.adminEmail} disappeared while the school was being created. Run the command again.`)
-      const inserted = await client.query<{ id: string }>('INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id', [
+      const inserted = await client.query<{ id: string }>('INSERT INTO users (email, name, password_hash, password_is_temporary) VALUES ($1, $2, $3, true) RETURNING id', [
         input.adminEmail,
         input.adminName,
         passwordHash,
@@ -139,7 +140,7 @@ export const schoolCreate: Command = {
     `--preset              its policy preset: ${presetIds.join(', ')}`,
     '--admin-email         the first school admin; an existing account with this email gains the role',
     '--admin-name          their full name (for a new account)',
-    'The new admin’s password is asked for (typed twice, not shown), or read from the first line of standard input when it is a pipe. It is never taken from the command line.',
+    'The new admin’s temporary password is asked for (typed twice, not shown), or read from the first line of standard input when it is a pipe. It is never taken from the command line. They must choose their own at their first sign-in.',
   ],
   async run({ args, out, err, stdin, database, clock }) {
     if (args.some((arg) => /^--(admin-)?password(=|$)/.test(arg))) {
@@ -189,7 +190,7 @@ export const schoolCreate: Command = {
     out(org.created ? `Created the ${kindLabel(org.kind)} ${org.name}.` : `Added to the existing ${kindLabel(org.kind)} ${org.name}.`)
     out(`Created ${created.school.name} (school id ${created.school.id}) with the ${input.preset} policy preset.`)
     if (created.admin.created) {
-      out(`${created.admin.name} <${created.admin.email}> is its school admin and can sign in now with the password you gave.`)
+      out(`${created.admin.name} <${created.admin.email}> is its school admin and can sign in now with the password you gave. It is temporary: at their first sign-in Doorstep asks them to choose their own.`)
     } else {
       out(`${created.admin.name} <${created.admin.email}> already had a Doorstep account: they are now this school’s admin and keep their password.`)
       if (created.admin.name !== input.adminName) err(`Note: the account keeps its name, ${created.admin.name}, not ${input.adminName}.`)

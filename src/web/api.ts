@@ -109,7 +109,7 @@ export function openApiDocument() {
       title: 'Doorstep API',
       version: '1',
       description:
-        'Home visits for schools. Authenticate with a personal API token (create one on your account page) sent as "Authorization: Bearer <token>", or with the browser session cookie plus an x-csrf-token header for changes. Errors are RFC 9457 problem details.',
+        'Home visits for schools. Authenticate with a personal API token (create one on your account page; it expires after the days you choose, at most 365, and is revoked when your password changes) sent as "Authorization: Bearer <token>", or with the browser session cookie plus an x-csrf-token header for changes. Errors are RFC 9457 problem details.',
     },
     paths,
     components: {

@@ -29,6 +29,8 @@ export type Principal = {
   user: { id: string; name: string; email: string }
   schools: SchoolAccess[]
   via: 'session' | 'token'
+  /** Signed in with a temporary password: nothing but choosing a new one (and signing out) until then. */
+  mustChangePassword: boolean
 }
 
 declare module 'fastify' {
@@ -36,6 +38,8 @@ declare module 'fastify' {
     access?: Access
     /** 'signed-in-only': the CSRF token is needed only while a session is live (signing out). */
     csrf?: 'always' | 'signed-in-only'
+    /** 'allowed': open to someone who still has a temporary password (the page that replaces it). */
+    temporaryPassword?: 'allowed'
   }
   interface FastifyRequest {
     principal: Principal | undefined
@@ -44,6 +48,12 @@ declare module 'fastify' {
     csrfToken: string
   }
 }
+
+/** The page where someone who signed in with a temporary password chooses their own. */
+export const CHOOSE_PASSWORD_PATH = '/account/choose-password'
+
+const MUST_CHANGE_PASSWORD =
+  `Your password is a temporary one. Sign in to Doorstep in a browser and choose a new password (${CHOOSE_PASSWORD_PATH}) before using the API.`
 
 export function isApi(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/')
@@ -70,6 +80,12 @@ export function registerAuth(app: FastifyInstance, { pool, config, clock, csrfSe
     checkCsrf(request)
     if (access === 'public') return
     if (!request.principal) throw new UnauthorisedError()
+    if (request.principal.mustChangePassword && request.routeOptions.config.temporaryPassword !== 'allowed') {
+      // Before any other page or API call (signing out is public, so it still works).
+      if (isApi(request)) throw new HttpError(403, 'Choose a new password first', MUST_CHANGE_PASSWORD)
+      const next = request.method === 'GET' && request.url !== '/' ? `?next=${encodeURIComponent(request.url)}` : ''
+      return reply.redirect(`${CHOOSE_PASSWORD_PATH}${next}`, 303)
+    }
     if (access === 'signed-in') return
     const school = request.school
     if (!school) throw new ForbiddenError('You do not have a role in any school yet. Ask your school admin to add you.')
@@ -81,9 +97,10 @@ export function registerAuth(app: FastifyInstance, { pool, config, clock, csrfSe
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
     if (request.headers.authorization !== undefined && isApi(request)) {
       if (!bearer) throw new UnauthorisedError('The Authorization header must be "Bearer <API token>".')
-      const userId = await resolveApiToken(pool, bearer, now)
-      if (!userId) throw new UnauthorisedError('This API token is not valid: it may have been revoked. Create a new one on your account page.')
-      await loadPrincipal(request, userId, 'token', null)
+      const resolved = await resolveApiToken(pool, bearer, now)
+      if (!resolved.ok && resolved.reason === 'expired') throw new UnauthorisedError('This API token has expired. Create a new one on your account page.')
+      if (!resolved.ok) throw new UnauthorisedError('This API token is not valid: it may have been revoked. Create a new one on your account page.')
+      await loadPrincipal(request, resolved.userId, 'token', null)
     } else {
       const cookie = request.cookies[SESSION_COOKIE]
       const session = cookie ? await resumeSession(pool, cookie, now, config) : undefined
@@ -107,7 +124,7 @@ export function registerAuth(app: FastifyInstance, { pool, config, clock, csrfSe
     const user = await findUserById(pool, userId)
     if (!user || !user.active) return
     const schools = await schoolsOf(pool, user.id)
-    request.principal = { user: { id: user.id, name: user.name, email: user.email }, schools, via }
+    request.principal = { user: { id: user.id, name: user.name, email: user.email }, schools, via, mustChangePassword: user.passwordIsTemporary }
     const params = request.params as Record<string, string | undefined>
     if (params.schoolId !== undefined) {
       request.school = schools.find((s) => s.id === params.schoolId)

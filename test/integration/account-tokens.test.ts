@@ -98,7 +98,7 @@ describe('account: API tokens', () => {
     assert.equal(me.statusCode, 200)
     assert.equal(me.json().email, 'dsl@westside.example')
     assert.deepEqual(me.json().schools.map((s: { name: string }) => s.name), ['Westside School'])
-    assert.match(textOf((await dsl.get('/account')).body), /MIS sync dst_\S+… \d+ November 2026 at \d\d:\d\d \d+ November 2026/, 'last used is shown')
+    assert.match(textOf((await dsl.get('/account')).body), /MIS sync dst_\S+… 25 November 2026 at 10:00 23 February 2027 25 November 2026 at 10:00 Revoke/, 'created, expires (90 days on) and last used are shown')
   })
 
   it('a revoked token gets 401 problem details at once; revoking is audited', async (t) => {
@@ -181,13 +181,119 @@ describe('account: API tokens', () => {
     }
   })
 
-  it('a deactivated person’s token stops working', async (t) => {
+  it('a deactivated person’s tokens are revoked: they stop working and reactivating the account does not bring them back', async (t) => {
     const ctx = await testApp(t)
     const visitor = await signIn(ctx, 'visitor@westside.example')
     const token = /dst_[A-Za-z0-9_-]{43}/.exec((await visitor.post('/account/tokens', { tokenName: 'phone' })).body)![0]
     assert.equal((await bearer(ctx, token)).statusCode, 200)
     const admin = await signIn(ctx, 'admin@westside.example')
-    await admin.post(`/staff/${await userId(ctx.pool, 'visitor@westside.example')}/deactivate`)
-    assertProblem(await bearer(ctx, token), 401, /Sign in/)
+    const id = await userId(ctx.pool, 'visitor@westside.example')
+    await admin.post(`/staff/${id}/deactivate`)
+    assertProblem(await bearer(ctx, token), 401, /not valid: it may have been revoked/)
+    await admin.post(`/staff/${id}/reactivate`)
+    assertProblem(await bearer(ctx, token), 401, /not valid: it may have been revoked/)
+    const again = await signIn(ctx, 'visitor@westside.example')
+    assert.match(textOf((await again.get('/account')).body), /phone dst_\S+… .* Revoked 25 November 2026/)
+  })
+
+  const lifetimes: Array<[string, string]> = [
+    ['zero days', '0'],
+    ['more than 365 days', '366'],
+    ['a negative number', '-3'],
+    ['a fraction', '1.5'],
+    ['words', 'ninety'],
+    ['nothing', '  '],
+    ['a huge number', '99999999999999999999'],
+  ]
+  for (const [label, expiresInDays] of lifetimes) {
+    it(`an expiry of ${label} is a 400 with the error by the field, and no token is made`, async (t) => {
+      const ctx = await testApp(t)
+      const dsl = await signIn(ctx, 'dsl@westside.example')
+      const response = await dsl.post('/account/tokens', { tokenName: 'MIS sync', expiresInDays })
+      assert.equal(response.statusCode, 400)
+      assert.match(response.body, /govuk-error-summary/)
+      assert.match(response.body, /href="#expiresInDays"/)
+      assert.match(textOf(response.body), /Enter the number of days the token lasts, a whole number from 1 to 365/)
+      assert.match(response.body, /id="tokenName" name="tokenName" type="text" value="MIS sync"/, 'what was typed is kept')
+      assert.equal((await ctx.pool.query('SELECT 1 FROM api_tokens')).rows.length, 0)
+    })
+  }
+})
+
+describe('account: API token expiry, last use and revocation', () => {
+  it('the expiry is chosen when the token is made (90 days unless changed); an expired token gets 401 problem details', async (t) => {
+    const ctx = await testApp(t)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    const form = await dsl.get('/account')
+    assert.match(textOf(form.body), /Days until it expires From 1 to 365 days\. 90 unless you change it\./)
+    assert.match(form.body, /id="expiresInDays" name="expiresInDays" type="text" spellcheck="false" value="90"/)
+    for (const [name, days] of [['one year', '365'], ['one day', '1'], ['thirty days', ' 30 ']] as const) {
+      const created = await dsl.post('/account/tokens', { tokenName: name, expiresInDays: days })
+      assert.equal(created.statusCode, 200, name)
+    }
+    const created = await dsl.post('/account/tokens', { tokenName: 'week', expiresInDays: '7' })
+    assert.match(textOf(created.body), /It is shown only once, and works until 2 December 2026/)
+    const token = /dst_[A-Za-z0-9_-]{43}/.exec(created.body)![0]
+    const page = textOf((await dsl.get('/account')).body)
+    assert.match(page, /one year dst_\S+… 25 November 2026 at 10:00 25 November 2027 Never/)
+    assert.match(page, /one day dst_\S+… 25 November 2026 at 10:00 26 November 2026 Never/)
+    assert.match(page, /thirty days dst_\S+… 25 November 2026 at 10:00 25 December 2026 Never/)
+
+    ctx.clock.advance(7 * 86_400_000 - 1_000)
+    assert.equal((await bearer(ctx, token)).statusCode, 200, 'still works a second before')
+    ctx.clock.advance(1_000)
+    assertProblem(await bearer(ctx, token), 401, /This API token has expired\. Create a new one on your account page\./)
+    const later = await signIn(ctx, 'dsl@westside.example')
+    assert.match(textOf((await later.get('/account')).body), /week dst_\S+… 25 November 2026 at 10:00 2 December 2026 2 December 2026 at 09:59 Expired/)
+    const { rows } = await ctx.pool.query<{ id: string }>(`SELECT id FROM api_tokens WHERE name = 'week'`)
+    assert.equal((await later.post(`/account/tokens/${rows[0]!.id}/revoke`)).statusCode, 404, 'an expired token cannot be revoked: it already does nothing')
+    const audit = await ctx.pool.query<{ summary: string }>(`SELECT summary FROM audit_log WHERE action = 'api_token.created' AND subject_id = $1`, [rows[0]!.id])
+    assert.match(audit.rows[0]!.summary, /created API token "week", expiring after 7 days/)
+  })
+
+  it('the last use is shown on the account page, to the minute (written at most once a minute)', async (t) => {
+    const ctx = await testApp(t)
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    const token = /dst_[A-Za-z0-9_-]{43}/.exec((await dsl.post('/account/tokens', { tokenName: 'MIS sync' })).body)![0]
+    const lastUsed = async () => /MIS sync dst_\S+… \S+ \S+ \S+ at \S+ \S+ \S+ \S+ (.+?) Revoke/.exec(textOf((await dsl.get('/account')).body))?.[1]
+    assert.equal(await lastUsed(), 'Never')
+    ctx.clock.advance(5 * 60_000)
+    assert.equal((await bearer(ctx, token)).statusCode, 200)
+    assert.equal(await lastUsed(), '25 November 2026 at 10:05')
+    ctx.clock.advance(59_000)
+    assert.equal((await bearer(ctx, token)).statusCode, 200)
+    assert.equal(await lastUsed(), '25 November 2026 at 10:05', 'used again within the minute: not written again')
+    ctx.clock.advance(2 * 60_000)
+    assert.equal((await bearer(ctx, token)).statusCode, 200)
+    assert.equal(await lastUsed(), '25 November 2026 at 10:07')
+  })
+
+  it('changing your own password revokes all your API tokens', async (t) => {
+    const ctx = await testApp(t)
+    const office = await signIn(ctx, 'office@westside.example')
+    const tokens = [
+      /dst_[A-Za-z0-9_-]{43}/.exec((await office.post('/account/tokens', { tokenName: 'one' })).body)![0],
+      /dst_[A-Za-z0-9_-]{43}/.exec((await office.post('/account/tokens', { tokenName: 'two' })).body)![0],
+    ]
+    for (const token of tokens) assert.equal((await bearer(ctx, token)).statusCode, 200)
+    await office.post('/account/password', { currentPassword: DEMO_PASSWORD, newPassword: 'correct horse battery', confirmPassword: 'correct horse battery' })
+    for (const token of tokens) assertProblem(await bearer(ctx, token), 401, /it may have been revoked/)
+    const page = textOf((await office.get('/account?done=password')).body)
+    assert.match(page, /Your password has been changed\. Any other devices have been signed out, and your API tokens have been revoked\./)
+    assert.match(page, /one dst_\S+… .* Revoked 25 November 2026/)
+    const { rows } = await ctx.pool.query<{ change: { apiTokensRevoked: number } }>(`SELECT change FROM audit_log WHERE action = 'account.password_changed'`)
+    assert.equal(rows[0]!.change.apiTokensRevoked, 2, 'the history says how many tokens were revoked')
+  })
+
+  it('an admin resetting someone’s password revokes all their API tokens; audited', async (t) => {
+    const ctx = await testApp(t)
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    const token = /dst_[A-Za-z0-9_-]{43}/.exec((await visitor.post('/account/tokens', { tokenName: 'phone' })).body)![0]
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const id = await userId(ctx.pool, 'visitor@westside.example')
+    assert.equal((await admin.post(`/staff/${id}/reset-password`)).statusCode, 200)
+    assertProblem(await bearer(ctx, token), 401, /it may have been revoked/)
+    const { rows } = await ctx.pool.query<{ change: { apiTokensRevoked: number } }>(`SELECT change FROM audit_log WHERE action = 'staff.password_reset' AND subject_id = $1`, [id])
+    assert.equal(rows[0]!.change.apiTokensRevoked, 1)
   })
 })

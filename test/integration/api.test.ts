@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import type { LightMyRequestResponse } from 'fastify'
-import { createApiToken } from '../../src/features/account/api-tokens.ts'
+import { DEFAULT_TOKEN_DAYS, createApiToken } from '../../src/features/account/api-tokens.ts'
 import { demoSchoolId, signIn, testApp, userId, type TestApp } from '../helpers.ts'
 
 type Schema = {
@@ -57,7 +57,7 @@ function assertProblem(response: LightMyRequestResponse, status: number, detail?
 }
 
 async function tokenFor(ctx: TestApp, email: string): Promise<string> {
-  return (await createApiToken(ctx.pool, await userId(ctx.pool, email), 'test')).token
+  return (await createApiToken(ctx.pool, await userId(ctx.pool, email), 'test', DEFAULT_TOKEN_DAYS, ctx.clock())).token
 }
 
 const get = (ctx: TestApp, url: string, token?: string) =>

@@ -6,14 +6,20 @@ import { SESSION_COOKIE } from '../../src/features/auth/sessions.ts'
 import { agentFor, encodeForm, sessionCsrf, signIn, testApp, textOf, userId, type TestApp } from '../helpers.ts'
 
 /** One sign-in attempt as a browser makes it: fetch the form (pre-session cookie + CSRF token), then post it. */
-async function attempt(ctx: TestApp, email: string, password: string, extra: Record<string, string> = {}) {
-  const page = await ctx.app.inject({ method: 'GET', url: '/sign-in' })
+async function attempt(ctx: TestApp, email: string, password: string, extra: Record<string, string> = {}, headers: { cookie?: string; 'x-forwarded-for'?: string } = {}) {
+  const forwarded = headers['x-forwarded-for'] ? { 'x-forwarded-for': headers['x-forwarded-for'] } : {}
+  const page = await ctx.app.inject({ method: 'GET', url: '/sign-in', headers: forwarded })
   const pre = page.cookies.find((c) => c.name === 'doorstep_pre')?.value ?? ''
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
   return ctx.app.inject({
     method: 'POST',
     url: '/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${pre}`, accept: 'text/html' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: [`doorstep_pre=${pre}`, headers.cookie].filter(Boolean).join('; '),
+      accept: 'text/html',
+      ...forwarded,
+    },
     payload: encodeForm({ _csrf: csrf, email, password, ...extra }),
   })
 }
@@ -89,59 +95,147 @@ describe('accounts: signing in and out', () => {
     assert.match(response.body, /href="#email"/)
   })
 
-  it(`locks the account after SIGN_IN_MAX_FAILURES failures, refuses the right password while locked, and lets them in after the lockout`, async (t) => {
+  it('R-AUDIT-1 after SIGN_IN_MAX_FAILURES wrong passwords in a row the next attempt waits 1 s, then 2 s, 4 s …; a right password inside the wait gets the wrong-password answer and signs in once it has passed', async (t) => {
     const ctx = await testApp(t)
     const email = 'office@westside.example'
-    const max = ctx.config.signIn.maxFailures
-    assert.equal(max, 5)
-    for (let i = 1; i < max; i++) {
+    assert.equal(ctx.config.signIn.maxFailures, 5)
+    for (let i = 1; i <= 5; i++) {
       const response = await attempt(ctx, email, `wrong-${i}`)
+      assert.equal(response.statusCode, 400)
       assertErrorSummary(response, /Enter a correct email address and password/)
     }
-    const locking = await attempt(ctx, email, 'wrong-last')
-    assert.equal(locking.statusCode, 400)
-    assertErrorSummary(locking, /This account is now locked for 15 minutes/)
-
-    const { rows } = await ctx.pool.query<{ action: string }>(`SELECT action FROM audit_log WHERE action = 'account.locked' AND subject_id = $1`, [
+    const { rows } = await ctx.pool.query<{ summary: string }>(`SELECT summary FROM audit_log WHERE action = 'account.sign_in_slowed' AND subject_id = $1`, [
       await userId(ctx.pool, email),
     ])
-    assert.equal(rows.length, 1, 'the lockout is in the audit history')
+    assert.deepEqual(rows.map((r) => r.summary), ['Slowed sign-in attempts for office@westside.example after 5 wrong passwords in a row'], 'the slowing is in the audit history, once')
 
-    // The clock says 10:00 UTC on 25 November (10:00 in London): locked until 10:15.
-    ctx.clock.advance(14 * 60_000)
-    const whileLocked = await attempt(ctx, email, DEMO_PASSWORD)
-    assert.equal(whileLocked.statusCode, 400)
-    assertErrorSummary(whileLocked, /locked after too many failed sign-in attempts\. Try again after 10:15/)
-    assert.equal(sessionOf(whileLocked), undefined)
+    // Five failures: the next attempt is judged after 1 s. Inside it, even the right password is refused, with the same words.
+    const inside = await attempt(ctx, email, DEMO_PASSWORD)
+    assert.equal(inside.statusCode, 400)
+    assertErrorSummary(inside, /Enter a correct email address and password/)
+    assert.doesNotMatch(textOf(inside.body), /locked/i)
+    assert.equal(sessionOf(inside), undefined)
 
-    ctx.clock.advance(60_000)
+    ctx.clock.advance(1_000)
+    assert.equal((await attempt(ctx, email, 'wrong-6')).statusCode, 400, 'judged: a sixth failure, so the next wait is 2 s')
+    ctx.clock.advance(1_999)
+    assert.equal((await attempt(ctx, email, DEMO_PASSWORD)).statusCode, 400, 'still inside the 2 s')
+    ctx.clock.advance(1)
     const after = await attempt(ctx, email, DEMO_PASSWORD)
-    assert.equal(after.statusCode, 303)
+    assert.equal(after.statusCode, 303, 'the right password signs in once the wait has passed')
     assert.ok(sessionOf(after))
+    assert.equal((await attempt(ctx, email, 'wrong-again')).statusCode, 400)
+    assert.equal((await attempt(ctx, email, DEMO_PASSWORD)).statusCode, 303, 'signing in starts the count again')
   })
 
-  it('failed attempts sent at the same time are all counted, so they cannot get round the lockout', async (t) => {
+  it('the wait grows no longer than SIGN_IN_MAX_DELAY_SECONDS, and attempts inside it do not lengthen it', async (t) => {
+    const ctx = await testApp(t, { config: { trustProxy: true } })
+    const email = 'visitor@westside.example'
+    assert.equal(ctx.config.signIn.maxDelaySeconds, 60)
+    let device = 0
+    const from = () => ({ 'x-forwarded-for': `203.0.113.${++device}` })
+    // 5 free failures, then waits of 1, 2, 4, 8, 16, 32, 60, 60 s, each sat out before the next guess.
+    for (const wait of [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]) {
+      ctx.clock.advance(wait * 1_000)
+      assert.equal((await attempt(ctx, email, 'wrong', {}, from())).statusCode, 400)
+    }
+    // Guesses inside the wait are refused unjudged and do not move it.
+    for (let i = 0; i < 5; i++) {
+      ctx.clock.advance(10_000)
+      assert.equal((await attempt(ctx, email, DEMO_PASSWORD, {}, from())).statusCode, 400, `${(i + 1) * 10} s into the 60 s wait`)
+    }
+    ctx.clock.advance(10_000)
+    assert.equal((await attempt(ctx, email, DEMO_PASSWORD, {}, from())).statusCode, 303, '60 s after the last judged failure, the right password signs in')
+  })
+
+  it('guesses sent at the same time cannot get round the wait: only one of them is judged', async (t) => {
     const ctx = await testApp(t)
     const email = 'visitor@westside.example'
+    for (let i = 0; i < 5; i++) await attempt(ctx, email, `wrong-${i}`)
+    ctx.clock.advance(1_000)
     const forms = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const page = await ctx.app.inject({ method: 'GET', url: '/sign-in' })
         return { pre: page.cookies.find((c) => c.name === 'doorstep_pre')!.value, csrf: /name="_csrf" value="([^"]+)"/.exec(page.body)![1]! }
       }),
     )
-    await Promise.all(
+    // Ten guesses at once, as from ten machines.
+    const responses = await Promise.all(
       forms.map((form, i) =>
         ctx.app.inject({
           method: 'POST',
           url: '/sign-in',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${form.pre}` },
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `doorstep_pre=${form.pre}`, accept: 'text/html' },
           payload: encodeForm({ _csrf: form.csrf, email, password: `guess-${i}` }),
         }),
       ),
     )
-    const right = await attempt(ctx, email, DEMO_PASSWORD)
-    assert.equal(right.statusCode, 400, 'ten wrong guesses lock the account, however they arrive')
-    assertErrorSummary(right, /locked/)
+    for (const response of responses) assertErrorSummary(response, /Enter a correct email address and password/)
+    // One judged guess makes six failures, so a 2 s wait; ten judged would have made it 60 s.
+    ctx.clock.advance(1_999)
+    assert.equal((await attempt(ctx, email, DEMO_PASSWORD)).statusCode, 400, 'inside the 2 s wait')
+    ctx.clock.advance(1)
+    assert.equal((await attempt(ctx, email, DEMO_PASSWORD)).statusCode, 303, 'only one of the ten was counted')
+  })
+
+  it('someone guessing the office’s password elsewhere cannot keep the office out: a browser they have signed in on is slowed only by its own mistakes', async (t) => {
+    const ctx = await testApp(t, { config: { trustProxy: true } })
+    const email = 'office@westside.example'
+    const office = { 'x-forwarded-for': '198.51.100.10' }
+    const first = await attempt(ctx, email, DEMO_PASSWORD, {}, office)
+    assert.equal(first.statusCode, 303)
+    const device = first.cookies.find((c) => c.name === 'doorstep_device')
+    assert.ok(device && device.httpOnly && device.path === '/sign-in', 'the office browser is remembered (an httpOnly cookie sent only to /sign-in)')
+
+    // Someone else keeps guessing, fast enough to keep the address slowed all the time.
+    for (let i = 0; i < 15; i++) {
+      assert.equal((await attempt(ctx, email, `guess-${i}`, {}, { 'x-forwarded-for': `203.0.113.${i}` })).statusCode, 400)
+      ctx.clock.advance(1_000)
+    }
+    const stranger = await attempt(ctx, email, DEMO_PASSWORD, {}, { 'x-forwarded-for': '203.0.113.200' })
+    assert.equal(stranger.statusCode, 400, 'a browser Doorstep does not know waits, even with the right password')
+
+    const again = await attempt(ctx, email, DEMO_PASSWORD, {}, { ...office, cookie: `doorstep_device=${device.value}` })
+    assert.equal(again.statusCode, 303, 'the office’s own browser signs in at once')
+    const signedIn = agentFor(ctx.app, sessionOf(again)!, await sessionCsrf(ctx.pool, sessionOf(again)!))
+    assert.equal((await signedIn.get('/')).statusCode, 200)
+
+    // Its own wrong passwords slow that browser down like any other.
+    const withDevice = { ...office, cookie: `doorstep_device=${device.value}` }
+    for (let i = 0; i < 5; i++) assert.equal((await attempt(ctx, email, `typo-${i}`, {}, withDevice)).statusCode, 400)
+    assert.equal((await attempt(ctx, email, DEMO_PASSWORD, {}, withDevice)).statusCode, 400, 'five mistakes from this browser: it waits 1 s')
+    ctx.clock.advance(1_000)
+    assert.equal((await attempt(ctx, email, DEMO_PASSWORD, {}, withDevice)).statusCode, 303)
+
+    // The cookie is tied to the person it signed in: for another, slowed, address it is just an unknown browser.
+    for (let i = 0; i < 5; i++) await attempt(ctx, 'visitor@westside.example', `guess-${i}`, {}, { 'x-forwarded-for': `203.0.113.${100 + i}` })
+    const otherPerson = await attempt(ctx, 'visitor@westside.example', DEMO_PASSWORD, {}, withDevice)
+    assert.equal(otherPerson.statusCode, 400)
+    assertErrorSummary(otherPerson, /Enter a correct email address and password/)
+  })
+
+  it('an unknown address, a wrong password, a deactivated account and a slowed address all get the same page and status', async (t) => {
+    const ctx = await testApp(t, { config: { trustProxy: true } })
+    let device = 0
+    const from = () => ({ 'x-forwarded-for': `203.0.113.${++device}` })
+    for (let i = 0; i < 5; i++) await attempt(ctx, 'office@westside.example', `wrong-${i}`, {}, from())
+    await ctx.pool.query(`UPDATE users SET active = false WHERE email = 'visitor2@westside.example'`)
+    const cases = {
+      'unknown address': await attempt(ctx, 'nobody@westside.example', DEMO_PASSWORD, {}, from()),
+      'wrong password': await attempt(ctx, 'dsl@westside.example', 'not-the-password', {}, from()),
+      'deactivated account, right password': await attempt(ctx, 'visitor2@westside.example', DEMO_PASSWORD, {}, from()),
+      'slowed address, right password': await attempt(ctx, 'office@westside.example', DEMO_PASSWORD, {}, from()),
+      'slowed address, wrong password': await attempt(ctx, 'office@westside.example', 'still-wrong', {}, from()),
+    }
+    // The page, less what differs between any two requests: the email typed, the form token and the script nonce.
+    const page = (response: LightMyRequestResponse) => response.body.replace(/value="[^"]*"/g, 'value=""').replace(/nonce="[^"]*"/g, 'nonce=""')
+    const expected = page(cases['unknown address'])
+    for (const [label, response] of Object.entries(cases)) {
+      assert.equal(response.statusCode, 400, label)
+      assertErrorSummary(response, /Enter a correct email address and password/)
+      assert.equal(page(response), expected, `${label}: the same page as an unknown address`)
+      assert.deepEqual(response.cookies.map((c) => c.name).filter((n) => n !== 'doorstep_pre'), [], `${label}: no cookie is set`)
+    }
   })
 
   it('too many sign-in attempts from one device get 429 and a clear message, not an error', async (t) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { createApiToken } from '../../src/features/account/api-tokens.ts'
+import { DEFAULT_TOKEN_DAYS, createApiToken } from '../../src/features/account/api-tokens.ts'
 import { encodeForm, signIn, testApp, textOf, userId, type TestApp } from '../helpers.ts'
 
 const withTestRoutes = {
@@ -38,7 +38,7 @@ const usersCount = async (ctx: TestApp) => (await ctx.pool.query<{ n: number }>(
 describe('bad input: sizes and formats', () => {
   it('a JSON body over 1 MiB is a 413 problem, not a 500', async (t) => {
     const ctx = await testApp(t, withTestRoutes)
-    const { token } = await createApiToken(ctx.pool, await userId(ctx.pool, 'dsl@westside.example'), 'test')
+    const { token } = await createApiToken(ctx.pool, await userId(ctx.pool, 'dsl@westside.example'), 'test', DEFAULT_TOKEN_DAYS, ctx.clock())
     const big = JSON.stringify({ note: 'x'.repeat(1024 * 1024 + 10) })
     const response = await ctx.app.inject({
       method: 'POST',
@@ -70,7 +70,7 @@ describe('bad input: sizes and formats', () => {
 
   it('invalid JSON is a 400 problem', async (t) => {
     const ctx = await testApp(t, withTestRoutes)
-    const { token } = await createApiToken(ctx.pool, await userId(ctx.pool, 'dsl@westside.example'), 'test')
+    const { token } = await createApiToken(ctx.pool, await userId(ctx.pool, 'dsl@westside.example'), 'test', DEFAULT_TOKEN_DAYS, ctx.clock())
     for (const payload of ['{"a":', '{not json}', '[1,2', '\u0000']) {
       const response = await ctx.app.inject({
         method: 'POST',

@@ -76,8 +76,12 @@ describe('doorstep school create', () => {
     const { rows: policy } = await pool.query('SELECT version, preset FROM policy_versions')
     assert.deepEqual(policy, [{ version: 1, preset: 'westside-2025' }], 'the school starts on its preset as version 1 of its policy')
 
+    assert.match(run.stdout, /It is temporary: at their first sign-in Doorstep asks them to choose their own\./)
     const ctx = await appOn(t, pool)
     const admin = await signIn(ctx, 'ruth.admin@northfield.example', 'a-long-secret-passphrase')
+    assert.equal((await admin.get('/')).headers.location, '/account/choose-password', 'the password the operator typed is temporary')
+    const chosen = await admin.post('/account/choose-password', { newPassword: 'ruth’s own passphrase', confirmPassword: 'ruth’s own passphrase' })
+    assert.equal(chosen.statusCode, 303)
     const home = textOf((await admin.get('/')).body)
     assert.match(home, /Northfield Primary/)
     assert.equal((await admin.get('/staff')).statusCode, 200, 'the new admin manages the staff of the new school')

@@ -19,7 +19,7 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe('configuration (environment variables)', () => {
-  it('the defaults: port 3000, 30-minute idle and 12-hour sessions, 5 failures lock for 15 minutes', () => {
+  it('the defaults: port 3000, 30-minute idle and 12-hour sessions, sign-in slowed after 5 failures by at most 60 seconds', () => {
     const config = loadConfig({})
     assert.equal(config.port, 3000)
     assert.equal(config.host, 'localhost')
@@ -28,7 +28,7 @@ describe('configuration (environment variables)', () => {
     assert.equal(config.databaseUrl, undefined)
     assert.equal(config.demo, true)
     assert.deepEqual({ ...config.session }, { idleMinutes: 30, absoluteHours: 12 })
-    assert.deepEqual({ ...config.signIn }, { maxFailures: 5, lockoutMinutes: 15 })
+    assert.deepEqual({ ...config.signIn }, { maxFailures: 5, maxDelaySeconds: 60 })
     assert.ok(path.isAbsolute(config.dataDir))
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.session) && Object.isFrozen(config.signIn))
   })
@@ -90,7 +90,8 @@ describe('configuration (environment variables)', () => {
   it('out-of-range numbers are refused', () => {
     assert.deepEqual(problemsOf({ PORT: '70000' }).map((p) => p.split(':')[0]), ['PORT'])
     assert.deepEqual(problemsOf({ SESSION_ABSOLUTE_HOURS: '1000' }).map((p) => p.split(':')[0]), ['SESSION_ABSOLUTE_HOURS'])
-    assert.deepEqual(problemsOf({ SIGN_IN_LOCKOUT_MINUTES: '-5' }).map((p) => p.split(':')[0]), ['SIGN_IN_LOCKOUT_MINUTES'])
+    assert.deepEqual(problemsOf({ SIGN_IN_MAX_DELAY_SECONDS: '-5' }).map((p) => p.split(':')[0]), ['SIGN_IN_MAX_DELAY_SECONDS'])
+    assert.deepEqual(problemsOf({ SIGN_IN_MAX_DELAY_SECONDS: '3601' }).map((p) => p.split(':')[0]), ['SIGN_IN_MAX_DELAY_SECONDS'])
   })
 
   it('a variable set to nothing (PORT= in an env file) counts as not set, not as 0', () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import type { Pool } from '../../src/db/pool.ts'
-import { createApiToken } from '../../src/features/account/api-tokens.ts'
+import { DEFAULT_TOKEN_DAYS, createApiToken } from '../../src/features/account/api-tokens.ts'
 import { encodeForm, signIn, testApp, textOf, userId } from '../helpers.ts'
 
 /** Every route the app serves, with its methods, read from Fastify's route tree. */
@@ -54,7 +54,7 @@ describe('CSRF: forms need the token of the session that shows them', () => {
     const admin = await signIn(ctx, 'admin@westside.example')
     const other = await signIn(ctx, 'head@westside.example')
     const adminId = await userId(ctx.pool, 'admin@westside.example')
-    const token = await createApiToken(ctx.pool, adminId, 'MIS sync')
+    const token = await createApiToken(ctx.pool, adminId, 'MIS sync', DEFAULT_TOKEN_DAYS, ctx.clock())
     const ids: Record<string, string> = {
       userId: await userId(ctx.pool, 'visitor@westside.example'),
       tokenId: token.id,
@@ -132,7 +132,7 @@ describe('CSRF: the JSON API', () => {
 
   it('with a Bearer API token no CSRF token is needed', async (t) => {
     const ctx = await testApp(t, withEcho)
-    const { token } = await createApiToken(ctx.pool, await userId(ctx.pool, 'dsl@westside.example'), 'test')
+    const { token } = await createApiToken(ctx.pool, await userId(ctx.pool, 'dsl@westside.example'), 'test', DEFAULT_TOKEN_DAYS, ctx.clock())
     const response = await ctx.app.inject({
       method: 'POST',
       url: '/api/v1/test-echo',

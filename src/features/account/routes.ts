@@ -2,29 +2,38 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction } from '../../db/pool.ts'
-import { actorOf } from '../../web/auth-plugin.ts'
+import { CHOOSE_PASSWORD_PATH, actorOf } from '../../web/auth-plugin.ts'
 import { NotFoundError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
-import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from '../auth/passwords.ts'
+import { MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.ts'
+import { safeNext } from '../auth/safe-next.ts'
+import { TOKEN_KEPT_AFTER_END_DAYS } from '../auth/sweep.ts'
 import { findUserById } from '../staff/repository.ts'
-import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts'
+import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, createApiToken, listApiTokens, revokeApiToken, tokenLifetimeDays } from './api-tokens.ts'
+import { setOwnPassword } from './service.ts'
+
+const newPassword = z
+  .string({ error: 'Enter a new password' })
+  .min(MIN_PASSWORD_LENGTH, `Your new password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(200, 'Your new password must be 200 characters or fewer')
+const confirmPassword = z.string({ error: 'Confirm your new password' }).min(1, 'Confirm your new password')
+const passwordsMatch = { path: ['confirmPassword'], message: 'The passwords do not match' }
 
 const passwordForm = z
   .object({
     currentPassword: z.string({ error: 'Enter your current password' }).min(1, 'Enter your current password'),
-    newPassword: z
-      .string({ error: 'Enter a new password' })
-      .min(MIN_PASSWORD_LENGTH, `Your new password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-      .max(200, 'Your new password must be 200 characters or fewer'),
-    confirmPassword: z.string({ error: 'Confirm your new password' }).min(1, 'Confirm your new password'),
+    newPassword,
+    confirmPassword,
   })
-  .refine((form) => form.newPassword === form.confirmPassword, {
-    path: ['confirmPassword'],
-    message: 'The passwords do not match',
-  })
+  .refine((form) => form.newPassword === form.confirmPassword, passwordsMatch)
+
+const choosePasswordForm = z
+  .object({ newPassword, confirmPassword, next: z.string().optional() })
+  .refine((form) => form.newPassword === form.confirmPassword, passwordsMatch)
 
 const tokenForm = z.object({
   tokenName: z.string({ error: 'Enter a name for the token, like "MIS sync"' }).trim().min(1, 'Enter a name for the token, like "MIS sync"').max(100, 'Token name must be 100 characters or fewer'),
+  expiresInDays: tokenLifetimeDays,
 })
 
 export function registerAccountRoutes(app: FastifyInstance): void {
@@ -32,9 +41,20 @@ export function registerAccountRoutes(app: FastifyInstance): void {
   const access = 'signed-in' as const
 
   async function accountPage(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, errors: FieldError[] = []) {
-    const tokens = await listApiTokens(pool, actorOf(request).userId)
+    const now = clock()
+    const tokens = (await listApiTokens(pool, actorOf(request).userId)).map((token) => ({ ...token, expired: token.expiresAt.getTime() <= now.getTime() }))
     if (errors.length) reply.status(400)
-    return reply.page('account/views/account.njk', { title: 'Your account', tokens, ...errorView(errors), ...extra })
+    const body = (errors.length ? request.body ?? {} : {}) as Record<string, unknown>
+    return reply.page('account/views/account.njk', {
+      title: 'Your account',
+      tokens,
+      defaultTokenDays: DEFAULT_TOKEN_DAYS,
+      maxTokenDays: MAX_TOKEN_DAYS,
+      tokenKeptDays: TOKEN_KEPT_AFTER_END_DAYS,
+      values: { tokenName: typeof body.tokenName === 'string' ? body.tokenName : '', expiresInDays: typeof body.expiresInDays === 'string' ? body.expiresInDays : String(DEFAULT_TOKEN_DAYS) },
+      ...errorView(errors),
+      ...extra,
+    })
   }
 
   app.get<{ Querystring: { done?: string } }>('/account', { config: { access } }, async (request, reply) =>
@@ -49,26 +69,57 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     if (!user || !(await verifyPassword(user.passwordHash, form.data.currentPassword))) {
       return accountPage(request, reply, {}, [{ field: 'currentPassword', message: 'Your current password is not correct' }])
     }
-    const hash = await hashPassword(form.data.newPassword)
-    await inTransaction(pool, async (client) => {
-      await client.query('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [actor.userId, hash, clock()])
-      // Other devices signed in with the old password are signed out.
-      await client.query('DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2', [actor.userId, request.session?.idHash ?? ''])
-      await recordAudit(client, { schoolId: null, actor, action: 'account.password_changed', subjectType: 'user', subjectId: actor.userId, summary: `${actor.name} changed their password` }, clock())
-    })
+    await setOwnPassword(pool, actor, form.data.newPassword, request.session?.idHash, false, clock())
     return reply.redirect('/account?done=password', 303)
+  })
+
+  // Someone who signed in with a temporary password (an admin's reset, an admin adding them,
+  // `school create`) comes here before anything else; the rest of Doorstep redirects here.
+  const choosePage = (reply: FastifyReply, next: unknown, errors: FieldError[] = []) => {
+    if (errors.length) reply.status(400)
+    return reply.page('account/views/choose-password.njk', { title: 'Choose a new password', next: safeNext(next), hideNavigation: true, ...errorView(errors) })
+  }
+  const chooseConfig = { access, temporaryPassword: 'allowed' as const }
+
+  app.get<{ Querystring: { next?: string } }>(CHOOSE_PASSWORD_PATH, { config: chooseConfig }, async (request, reply) => {
+    if (!request.principal?.mustChangePassword) return reply.redirect('/account')
+    return choosePage(reply, request.query.next)
+  })
+
+  app.post(CHOOSE_PASSWORD_PATH, { config: chooseConfig }, async (request, reply) => {
+    if (!request.principal?.mustChangePassword) return reply.redirect('/account', 303)
+    const next = ((request.body ?? {}) as Record<string, unknown>).next
+    const form = parseForm(choosePasswordForm, request.body)
+    if (!form.ok) return choosePage(reply, next, form.errors)
+    const actor = actorOf(request)
+    const user = await findUserById(pool, actor.userId)
+    if (!user) throw new NotFoundError()
+    if (await verifyPassword(user.passwordHash, form.data.newPassword)) {
+      return choosePage(reply, next, [{ field: 'newPassword', message: 'Your new password must be different from the temporary password' }])
+    }
+    await setOwnPassword(pool, actor, form.data.newPassword, request.session?.idHash, true, clock())
+    return reply.redirect(safeNext(form.data.next), 303)
   })
 
   app.post('/account/tokens', { config: { access } }, async (request, reply) => {
     const form = parseForm(tokenForm, request.body)
     if (!form.ok) return accountPage(request, reply, {}, form.errors)
     const actor = actorOf(request)
+    const now = clock()
     const created = await inTransaction(pool, async (client) => {
-      const token = await createApiToken(client, actor.userId, form.data.tokenName)
-      await recordAudit(client, { schoolId: null, actor, action: 'api_token.created', subjectType: 'api_token', subjectId: token.id, summary: `${actor.name} created API token "${form.data.tokenName}"` }, clock())
+      const token = await createApiToken(client, actor.userId, form.data.tokenName, form.data.expiresInDays, now)
+      await recordAudit(client, {
+        schoolId: null,
+        actor,
+        action: 'api_token.created',
+        subjectType: 'api_token',
+        subjectId: token.id,
+        summary: `${actor.name} created API token "${form.data.tokenName}", expiring after ${form.data.expiresInDays} days`,
+        change: { name: form.data.tokenName, expiresAt: token.expiresAt.toISOString() },
+      }, now)
       return token
     })
-    return accountPage(request, reply, { newToken: created.token, newTokenName: form.data.tokenName })
+    return accountPage(request, reply, { newToken: created.token, newTokenName: form.data.tokenName, newTokenExpiresAt: created.expiresAt })
   })
 
   app.post<{ Params: { tokenId: string } }>('/account/tokens/:tokenId/revoke', { config: { access } }, async (request, reply) => {
@@ -83,7 +134,7 @@ export function registerAccountRoutes(app: FastifyInstance): void {
 }
 
 const doneMessages: Record<string, string> = {
-  password: 'Your password has been changed. Any other devices have been signed out.',
+  password: 'Your password has been changed. Any other devices have been signed out, and your API tokens have been revoked.',
   revoked: 'The API token has been revoked. It no longer works.',
 }
 

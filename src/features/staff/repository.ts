@@ -17,11 +17,14 @@ export type UserAccount = {
   mobile: string | null
   active: boolean
   passwordHash: string
+  /** Made by someone else (an admin, `school create`): to be replaced at the first sign-in. */
+  passwordIsTemporary: boolean
   failedSignIns: number
+  /** Attempts from browsers the person has not signed in on are not judged before this (0011). */
   lockedUntil: Date | null
 }
 
-const userColumns = `id, email, name, mobile, active, password_hash AS "passwordHash",
+const userColumns = `id, email, name, mobile, active, password_hash AS "passwordHash", password_is_temporary AS "passwordIsTemporary",
   failed_sign_ins AS "failedSignIns", locked_until AS "lockedUntil"`
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserAccount | undefined> {
@@ -78,11 +81,13 @@ export type StaffMember = {
   mobile: string | null
   active: boolean
   roles: SchoolRole[]
+  /** Set while sign-in attempts for them are slowed after wrong passwords in a row (0011). */
   lockedUntil: Date | null
+  failedSignIns: number
 }
 
 const staffQuery = `
-  SELECT u.id, u.name, u.email, u.mobile, u.active, u.locked_until AS "lockedUntil",
+  SELECT u.id, u.name, u.email, u.mobile, u.active, u.locked_until AS "lockedUntil", u.failed_sign_ins AS "failedSignIns",
          array_agg(m.role ORDER BY m.role) AS roles
     FROM users u JOIN school_memberships m ON m.user_id = u.id AND m.school_id = $1`
 
@@ -100,11 +105,11 @@ export async function findStaffMember(db: Db, schoolId: string, userId: string):
 
 export async function insertUser(
   db: Db,
-  user: { email: string; name: string; mobile?: string | null; passwordHash: string },
+  user: { email: string; name: string; mobile?: string | null; passwordHash: string; passwordIsTemporary: boolean },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO users (email, name, mobile, password_hash) VALUES ($1, $2, $3, $4) RETURNING id',
-    [user.email.trim(), user.name.trim(), user.mobile ?? null, user.passwordHash],
+    'INSERT INTO users (email, name, mobile, password_hash, password_is_temporary) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    [user.email.trim(), user.name.trim(), user.mobile ?? null, user.passwordHash, user.passwordIsTemporary],
   )
   return rows[0]!.id
 }

@@ -4,8 +4,10 @@ import { inTransaction, type Pool } from '../../db/pool.ts'
 import { roleLabels } from '../../domain/roles.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import { staffAdmins } from '../../web/navigation.ts'
+import { revokeAllApiTokens } from '../account/api-tokens.ts'
 import { endAllSessions } from '../auth/sessions.ts'
 import { hashPassword, temporaryPassword } from '../auth/passwords.ts'
+import { forgetSignInDevices } from '../auth/sign-in-throttle.ts'
 import { findStaffMember, findUserByEmail, insertUser, replaceRoles, schoolsOf, type StaffMember } from './repository.ts'
 import type { StaffDetails } from './schema.ts'
 
@@ -14,7 +16,8 @@ const describeRoles = (roles: readonly (keyof typeof roleLabels)[]) => roles.map
 /**
  * Adds someone to a school's staff. A person already known to Doorstep (same email, e.g.
  * working across a trust's schools) gains roles here and keeps their password; a new person
- * gets a temporary password, returned once for the admin to hand over.
+ * gets a temporary password, returned once for the admin to hand over, which they must replace
+ * at their first sign-in.
  */
 export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string, details: StaffDetails, now: Date) {
   const alreadyOnStaff = () => new ConflictError(`${details.email} is already on this school’s staff. Change their roles on their page instead.`)
@@ -28,7 +31,7 @@ export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string,
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`staff-email:${details.email.toLowerCase()}`])
     const existing = await findUserByEmail(client, details.email)
     if (existing && (await findStaffMember(client, schoolId, existing.id))) throw alreadyOnStaff()
-    const id = existing?.id ?? (await insertUser(client, { ...details, passwordHash: passwordHash! }))
+    const id = existing?.id ?? (await insertUser(client, { ...details, passwordHash: passwordHash!, passwordIsTemporary: true }))
     await replaceRoles(client, schoolId, id, details.roles)
     await recordAudit(client, {
       schoolId,
@@ -88,7 +91,10 @@ export async function updateStaffMember(pool: Pool, actor: Actor, schoolId: stri
   })
 }
 
-/** Sets a new temporary password, clears any lockout and ends the person's sessions. */
+/**
+ * Sets a new temporary password (to be replaced at their next sign-in), clears any slowing of
+ * their sign-in, ends their sessions, revokes their API tokens and forgets their browsers.
+ */
 export async function resetPassword(pool: Pool, actor: Actor, schoolId: string, userId: string, now: Date) {
   const member = await requireStaff(pool, schoolId, userId)
   if (!(await managesAccount(pool, actor, userId))) {
@@ -99,12 +105,13 @@ export async function resetPassword(pool: Pool, actor: Actor, schoolId: string, 
   const password = temporaryPassword()
   const hash = await hashPassword(password)
   await inTransaction(pool, async (client) => {
-    await client.query('UPDATE users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1', [
-      userId,
-      hash,
-      now,
-    ])
+    await client.query(
+      'UPDATE users SET password_hash = $2, password_is_temporary = true, failed_sign_ins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1',
+      [userId, hash, now],
+    )
     await endAllSessions(client, userId)
+    const apiTokensRevoked = await revokeAllApiTokens(client, userId, now)
+    await forgetSignInDevices(client, userId)
     await recordAudit(client, {
       schoolId,
       actor,
@@ -112,12 +119,16 @@ export async function resetPassword(pool: Pool, actor: Actor, schoolId: string, 
       subjectType: 'user',
       subjectId: userId,
       summary: `Reset the password of ${member.name}`,
+      change: { apiTokensRevoked },
     }, now)
   })
   return { member, temporaryPassword: password }
 }
 
-/** Deactivating ends every session of the person at once and stops their API tokens working. */
+/**
+ * Deactivating ends every session of the person at once, revokes their API tokens (reactivating
+ * does not bring them back) and forgets their browsers.
+ */
 export async function setActive(pool: Pool, actor: Actor, schoolId: string, userId: string, active: boolean, now: Date) {
   const member = await requireStaff(pool, schoolId, userId)
   if (!active && actor.userId === userId) throw new ConflictError('You cannot deactivate your own account.')
@@ -128,7 +139,12 @@ export async function setActive(pool: Pool, actor: Actor, schoolId: string, user
   }
   await inTransaction(pool, async (client) => {
     await client.query('UPDATE users SET active = $2, updated_at = $3 WHERE id = $1', [userId, active, now])
-    if (!active) await endAllSessions(client, userId)
+    let apiTokensRevoked = 0
+    if (!active) {
+      await endAllSessions(client, userId)
+      apiTokensRevoked = await revokeAllApiTokens(client, userId, now)
+      await forgetSignInDevices(client, userId)
+    }
     await recordAudit(client, {
       schoolId,
       actor,
@@ -136,6 +152,7 @@ export async function setActive(pool: Pool, actor: Actor, schoolId: string, user
       subjectType: 'user',
       subjectId: userId,
       summary: `${active ? 'Reactivated' : 'Deactivated'} the account of ${member.name}`,
+      ...(active ? {} : { change: { apiTokensRevoked } }),
     }, now)
   })
   return member
