@@ -5,6 +5,7 @@ import { inTransaction } from '../../db/pool.ts'
 import { actorOf } from '../../web/auth-plugin.ts'
 import { NotFoundError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from '../auth/passwords.ts'
 import { findUserById } from '../staff/repository.ts'
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts'
@@ -37,8 +38,8 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     return reply.page('account/views/account.njk', { title: 'Your account', tokens, ...errorView(errors), ...extra })
   }
 
-  app.get<{ Querystring: { done?: string } }>('/account', { config: { access } }, async (request, reply) =>
-    accountPage(request, reply, { flash: doneMessage(request.query.done) }),
+  app.get('/account', { config: { access } }, async (request, reply) =>
+    accountPage(request, reply, { flash: doneFlash(request, doneMessages) }),
   )
 
   app.post('/account/password', { config: { access } }, async (request, reply) => {
@@ -87,5 +88,3 @@ const doneMessages: Record<string, string> = {
   revoked: 'The API token has been revoked. It no longer works.',
 }
 
-/** Only our own messages: ?done=constructor must not print Object's constructor. */
-const doneMessage = (done: unknown) => (typeof done === 'string' && Object.hasOwn(doneMessages, done) ? doneMessages[done] : undefined)

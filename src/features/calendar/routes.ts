@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SchoolRole } from '../../domain/roles.ts'
 import { NotFoundError } from '../../web/errors.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { staffOf } from '../pupils/service.ts'
 import type { FeedKind } from './repository.ts'
 import { calendarPage, calendarPageRoles, createFeed, feedCalendar, officeFeedManagers, personalFeedHolders, revokeFeed } from './service.ts'
@@ -19,13 +20,12 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
 
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const state = await calendarPage(pool, staffOf(request))
-    const done = (request.query as { done?: string } | undefined)?.done
     // The page can hold a new secret link: never kept in a browser or proxy cache.
     void reply.header('cache-control', 'private, no-store')
     return reply.page('calendar/views/calendar.njk', {
       title: 'Calendar',
       ...state,
-      flash: done ? doneMessages[done] : undefined,
+      flash: doneFlash(request, doneMessages),
       ...extra,
     })
   }

@@ -6,6 +6,7 @@ import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { familyForPupil, listPupils, type Family } from '../pupils/repository.ts'
 import { listVisitingStaff } from '../readiness/repository.ts'
 import { vehiclesOf } from '../readiness/service.ts'
@@ -275,7 +276,6 @@ export function registerVisitRoutes(app: FastifyInstance): void {
   // ------------------------------------------------------------ the visit page: status, details, history
   const visitPage = async (request: FastifyRequest<V>, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
     const page = await viewVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, clock())
-    const flash = (request.query as { done?: string }).done
     const { visit } = page
     return reply.status(status).page(view('visit'), {
       title: `Visit: ${visit.pupils.map((p) => p.name).join(', ') || 'no pupils yet'}`,
@@ -287,7 +287,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       problems: page.problems.map((p) => ({ text: p.message, href: fieldHref(visit.id, p.field) })),
       noticeException: visit.policy.notice.exceptions.find((e) => e.id === visit.noticeExceptionId)?.label,
       raFields: visit.policy.riskAssessment.requiredFields.map((id) => ({ id, label: riskAssessmentFields[id] })),
-      flash: flash ? doneMessages[flash] : undefined,
+      flash: doneFlash(request, doneMessages),
       ...extra,
     })
   }
