@@ -88,6 +88,12 @@ export async function buildApp({ pool, config, clock, logger = false }: AppDeps)
     // The same rule as frame-ancestors 'none', for browsers that only read X-Frame-Options.
     frameguard: { action: 'deny' },
   })
+  // Pages and API answers carry personal and safeguarding detail: no browser or proxy keeps any of them
+  // (docs/decisions/0012). Only the public assets (stylesheet, scripts, images), when found, set their own caching.
+  app.addHook('onSend', async (request, reply) => {
+    const asset = request.routeOptions.url?.startsWith('/assets/') === true && reply.statusCode < 400
+    if (!asset) void reply.header('cache-control', 'private, no-store')
+  })
   await app.register(cookie)
   await app.register(formbody, { bodyLimit: 256 * 1024 })
   await app.register(rateLimit, { global: false })

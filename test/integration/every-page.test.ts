@@ -68,4 +68,30 @@ describe('every page', () => {
     // The walk reached the pages themselves, not "not found" answers (signed in, the sign-in page sends you on).
     assert.deepEqual(routes.filter((route) => !shown.has(route)), ['/sign-in'], 'every other page answered 200')
   })
+
+  it('R-CONF-1 no page or API answer is kept in a browser or proxy cache; only the public assets are cacheable', async (t) => {
+    const ctx = await testApp(t)
+    const walker = await everyRoleWalker(ctx, 'Westside School', 'every.role.cache@westside.example')
+    const problems: string[] = []
+    const check = (label: string, response: { statusCode: number; headers: Record<string, unknown> }) => {
+      const header = response.headers['cache-control']
+      if (header !== 'private, no-store') problems.push(`${label} answered ${response.statusCode} with cache-control ${JSON.stringify(header)}`)
+    }
+    for (const route of getRoutes(ctx)) {
+      const url = fillParams(route, walker.records)
+      const response = url.startsWith('/api/') ? await walker.agent.json('GET', url) : await walker.agent.get(url)
+      if (route.startsWith('/assets/')) {
+        const header = String(response.headers['cache-control'] ?? '')
+        if (response.statusCode !== 200 || /no-store|private/.test(header)) problems.push(`${url}: an asset should be cacheable, got ${response.statusCode} ${header}`)
+      } else check(`GET ${url}`, response)
+    }
+    // Signed out, errors and changes too: the sign-in page (its CSRF token), a 404, a form shown again with what was typed.
+    check('GET /sign-in signed out', await ctx.app.inject({ method: 'GET', url: '/sign-in' }))
+    check('GET /healthz', await ctx.app.inject({ method: 'GET', url: '/healthz' }))
+    check('GET a missing page', await walker.agent.get('/no-such-page'))
+    check('GET a missing asset', await ctx.app.inject({ method: 'GET', url: '/assets/images/no-such-image.png' }))
+    check('POST /staff with mistakes', await walker.agent.post('/staff', { name: 'Nia Evans', email: 'not an email' }))
+    check('POST an API problem', await walker.agent.json('POST', `/api/v1/schools/${walker.schoolId}/visits`, { pupilIds: 'x' }))
+    assert.ok(problems.length === 0, `${problems.length} problem(s):\n${problems.join('\n')}`)
+  })
 })

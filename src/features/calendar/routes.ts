@@ -20,8 +20,6 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
 
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const state = await calendarPage(pool, staffOf(request))
-    // The page can hold a new secret link: never kept in a browser or proxy cache.
-    void reply.header('cache-control', 'private, no-store')
     return reply.page('calendar/views/calendar.njk', {
       title: 'Calendar',
       ...state,
@@ -56,7 +54,6 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
       if (text === undefined) throw new NotFoundError('There is no calendar at this address. It may have been stopped: ask for a new link on the Calendar page in Doorstep.')
       return reply
         .type('text/calendar; charset=utf-8')
-        .header('cache-control', 'private, no-store')
         .header('content-disposition', 'inline; filename="doorstep-visits.ics"')
         .header('x-robots-tag', 'noindex')
         .send(text)

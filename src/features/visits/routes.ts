@@ -86,14 +86,6 @@ export function registerVisitRoutes(app: FastifyInstance): void {
   addNavigation({ href: '/visits/approvals', text: 'Approvals', roles: approvalPageRoles })
   const { pool, clock } = app.deps
 
-  // Visit pages and API answers hold safeguarding detail and the code word: never kept in a browser or proxy cache.
-  app.addHook('onSend', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? ''
-    if (path === '/visits' || path.startsWith('/visits/') || /^\/api\/v1\/schools\/[^/]+\/visits(\/|$)/.test(path)) {
-      void reply.header('cache-control', 'private, no-store')
-    }
-  })
-
   // ------------------------------------------------------------ the list (R-CONF-1)
   app.get('/visits', { config: { access: users } }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>
