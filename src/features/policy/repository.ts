@@ -68,16 +68,17 @@ export async function insertPolicyVersion(
   db: Db,
   schoolId: string,
   entry: { preset: string; policy: Policy; effectiveFrom: string; note?: string; actor: Actor },
+  now: Date,
 ): Promise<PolicyVersion> {
   await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${schoolId}`])
   const next = await db.query<{ version: number }>('SELECT coalesce(max(version), 0) + 1 AS version FROM policy_versions WHERE school_id = $1', [schoolId])
   const version = next.rows[0]!.version
   const policy: Policy = { ...entry.policy, version, effectiveFrom: entry.effectiveFrom }
   const { rows } = await db.query<PolicyVersion>(
-    `INSERT INTO policy_versions (school_id, version, preset, policy, effective_from, note, created_by, created_by_name)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO policy_versions (school_id, version, preset, policy, effective_from, note, created_by, created_by_name, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      RETURNING ${columns}`,
-    [schoolId, version, entry.preset, JSON.stringify(policy), entry.effectiveFrom, entry.note ?? '', entry.actor.userId, entry.actor.name],
+    [schoolId, version, entry.preset, JSON.stringify(policy), entry.effectiveFrom, entry.note ?? '', entry.actor.userId, entry.actor.name, now],
   )
   return rows[0]!
 }

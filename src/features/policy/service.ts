@@ -274,7 +274,7 @@ async function publish(
   const note = input.note.trim()
   const version = await inTransaction(pool, async (client) => {
     const previous = await latestPolicyVersion(client, ctx.schoolId)
-    const saved = await insertPolicyVersion(client, ctx.schoolId, { preset: input.preset, policy, effectiveFrom: input.effectiveFrom, note, actor: ctx.actor })
+    const saved = await insertPolicyVersion(client, ctx.schoolId, { preset: input.preset, policy, effectiveFrom: input.effectiveFrom, note, actor: ctx.actor }, ctx.now)
     const changes = changedSettings(previous.policy, saved.policy)
     await recordAudit(
       client,
@@ -366,7 +366,7 @@ export async function adoptPreset(client: pg.PoolClient, schoolId: string, prese
     effectiveFrom: today,
     note: `Started from the preset "${preset.name}"`,
     actor,
-  })
+  }, now)
   await recordAudit(client, {
     schoolId,
     actor,
