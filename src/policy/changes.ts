@@ -203,6 +203,7 @@ const keyLabels: Record<string, string> = {
   responsibleContactRequired: 'A responsible contact monitors instead of the office',
   codeWordRequired: 'Code word agreed',
   contingencyPlanRequired: 'Contingency plan recorded',
+  calendarDetail: 'Calendar feeds show',
   monitoredBy: 'Monitored by',
   initiatedBy: 'Made by',
   atLeavingSchool: 'On leaving school',
@@ -300,6 +301,7 @@ const enumWords: Record<string, Record<string, string>> = {
   enforcement: { block: 'Cannot be assigned (blocks)', warn: 'Doorstep warns' },
   kind: { school: 'School hours', working: 'Working hours' },
   level: { basic: 'Basic', standard: 'Standard', enhanced: 'Enhanced' },
+  calendarDetail: { minimal: "The pupils' initials and the first part of the postcode", full: "The pupils' names and the full address" },
 }
 
 function describeValue(policy: Policy, path: string, value: unknown): string {

@@ -19,7 +19,7 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
   }
 
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
-    const state = await calendarPage(pool, staffOf(request))
+    const state = await calendarPage(pool, staffOf(request), clock())
     return reply.page('calendar/views/calendar.njk', {
       title: 'Calendar',
       ...state,
