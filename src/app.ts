@@ -103,6 +103,12 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     // The same rule as frame-ancestors 'none', for browsers that only read X-Frame-Options.
     frameguard: { action: 'deny' },
   })
+  // Pages and API answers carry personal and safeguarding detail: no browser or proxy keeps any of them
+  // (docs/decisions/0012). Only the public assets (stylesheet, scripts, images), when found, set their own caching.
+  app.addHook('onSend', async (request, reply) => {
+    const asset = request.routeOptions.url?.startsWith('/assets/') === true && reply.statusCode < 400
+    if (!asset) void reply.header('cache-control', 'private, no-store')
+  })
   await app.register(cookie)
   await app.register(formbody, { bodyLimit: 256 * 1024 })
   await app.register(rateLimit, { global: false })
@@ -129,9 +135,13 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, string>)) {
       if (name.endsWith('Id') && !UUID.test(value)) throw new NotFoundError()
     }
-    // PostgreSQL cannot store a NUL character in text or jsonb: refuse it here, not with a 500 later.
-    if (containsNul(request.query) || containsNul(request.body) || containsNul(request.params)) {
-      throw new HttpError(400, 'There is a problem with the request', 'What you sent contains a character Doorstep cannot accept (NUL). Nothing was saved.')
+    // Characters Doorstep cannot store, anywhere in what was sent: refused here, not with a 500 later (docs/decisions/0012).
+    if (containsUnstorableText(request.query, request.body, request.params)) {
+      throw new HttpError(
+        400,
+        'There is a problem with the request',
+        'What you sent contains a character Doorstep cannot store: a NUL character, or an unpaired UTF-16 surrogate (half of a character, such as \\udfff on its own). Remove it and try again. Nothing was saved.',
+      )
     }
   })
 
@@ -185,10 +195,33 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   return app
 }
 
-function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000')
-  if (depth > 32 || value === null || typeof value !== 'object') return false
-  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1))
+/**
+ * PostgreSQL stores neither a NUL character (in text or jsonb) nor an unpaired UTF-16 surrogate in jsonb
+ * (JSON's `\udfff` is refused; a text column would silently turn it into U+FFFD). Without the `u` flag a regular
+ * expression reads UTF-16 code units, so this finds a high surrogate with no low one after it and a low one
+ * with no high one before it.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const unstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text)
+
+/** Whether any string in these values, key or value, at any depth, holds a character Doorstep cannot store. */
+function containsUnstorableText(...values: unknown[]): boolean {
+  const pending = [...values]
+  const seen = new Set<object>()
+  while (pending.length) {
+    const value = pending.pop()
+    if (typeof value === 'string') {
+      if (unstorable(value)) return true
+      continue
+    }
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue
+    seen.add(value)
+    for (const [key, item] of Object.entries(value)) {
+      if (unstorable(key)) return true
+      pending.push(item)
+    }
+  }
+  return false
 }
 
 async function loadCsrfSecret(pool: Pool): Promise<string> {

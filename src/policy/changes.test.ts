@@ -71,7 +71,7 @@ describe('comparing versions', () => {
     assert.match(paragraphs[1]!.added[0]!, /^2\. .*alerts the headteacher and the designated safeguarding lead \(DSL\)/)
   })
 
-  it('R-GOV-1 a changed setting gets the school as its source; unchanged ones keep theirs; gone ones are dropped', () => {
+  it('R-GOV-1 a changed setting gets the school as its source; unchanged ones keep theirs; gone ones are dropped; none is taken from the new policy', () => {
     const before = westside()
     const after = structuredClone(before)
     after.waits.parentsNotPresentMinutes = 15
@@ -84,9 +84,12 @@ describe('comparing versions', () => {
     assert.deepEqual(sources['staffing.minimumStaff'], before.sources['staffing.minimumStaff'])
     assert.deepEqual(sources['waits.parentsRunningLateMinutes'] ?? sourceFor({ ...after, sources }, 'waits.parentsRunningLateMinutes'), sourceFor(before, 'waits.parentsRunningLateMinutes'))
 
-    // A source the editor wrote themselves is kept.
+    // Sources come from Doorstep, never from the changed policy: a quote it claims for a setting is not kept.
     const own = { policy: 'Westside Home Visit Policy 2026', section: '4.2', basis: 'stated' as const, quote: 'Wait 15 minutes.' }
-    const withOwn = { ...after, sources: { ...after.sources, 'waits.parentsNotPresentMinutes': own } }
-    assert.deepEqual(markChangedSources(before, withOwn, edit)['waits.parentsNotPresentMinutes'], own)
+    const claimed = { ...after, sources: { ...after.sources, 'waits.parentsNotPresentMinutes': own, 'staffing.minimumStaff': own, 'identity.badgeRule': own } }
+    const marked = markChangedSources(before, claimed, edit)
+    assert.deepEqual(marked['waits.parentsNotPresentMinutes'], edited, 'a changed setting gets the edit')
+    assert.deepEqual(marked['staffing.minimumStaff'], before.sources['staffing.minimumStaff'], 'an unchanged setting keeps its source')
+    assert.deepEqual(marked['identity.badgeRule'], before.sources['identity.badgeRule'])
   })
 })

@@ -63,10 +63,10 @@ export function changedSettings(before: Policy, after: Policy): SettingChange[] 
 }
 
 /**
- * The sources of a changed policy (R-GOV-1, docs/decisions/0003): a setting whose value changed
- * no longer rests on the written policy's words, so its source becomes the school's own edit.
- * A source the editor changed themselves (through the API) is kept. Sources of settings that no
- * longer exist are dropped.
+ * The sources of a changed policy (R-GOV-1, docs/decisions/0003, 0007): a setting whose value changed
+ * no longer rests on the written policy's words, so its source becomes the school's own edit, written
+ * here. Sources are never taken from `next` (a policy sent over the API could claim any quote): they are
+ * `base`'s, with the changed settings marked and the sources of settings that no longer exist dropped.
  */
 export function markChangedSources(base: Policy, next: Policy, edit: { schoolName: string; editorName: string; date: string }): Policy['sources'] {
   const edited: PolicySource = {
@@ -75,28 +75,16 @@ export function markChangedSources(base: Policy, next: Policy, edit: { schoolNam
     basis: 'stated',
     note: `changed by ${edit.editorName} on ${formatDate(edit.date)}`,
   }
-  const sources = { ...next.sources }
-  const suppliedByEditor = (key: string) => next.sources[key] !== undefined && !isDeepStrictEqual(next.sources[key], base.sources[key])
+  const sources = { ...base.sources }
   for (const change of changedSettings(base, next)) {
-    const covering = coveringKey(next.sources, change.path)
-    if (covering !== undefined && suppliedByEditor(covering)) continue
     const target = change.after === undefined ? nearestExisting(next, change.path) : change.path
     if (target) sources[target] = edited
   }
   for (const path of ['version', 'effectiveFrom']) {
-    if (!isDeepStrictEqual(valueAt(base, path), valueAt(next, path)) && !suppliedByEditor(path)) sources[path] = edited
+    if (!isDeepStrictEqual(valueAt(base, path), valueAt(next, path))) sources[path] = edited
   }
   for (const key of Object.keys(sources)) if (valueAt(next, key) === undefined) delete sources[key]
   return sources
-}
-
-function coveringKey(sources: Policy['sources'], path: string): string | undefined {
-  const parts = path.split('.')
-  for (let length = parts.length; length > 0; length--) {
-    const key = parts.slice(0, length).join('.')
-    if (sources[key]) return key
-  }
-  return undefined
 }
 
 function nearestExisting(policy: Policy, path: string): string | undefined {
@@ -203,6 +191,7 @@ const keyLabels: Record<string, string> = {
   responsibleContactRequired: 'A responsible contact monitors instead of the office',
   codeWordRequired: 'Code word agreed',
   contingencyPlanRequired: 'Contingency plan recorded',
+  calendarDetail: 'Calendar feeds show',
   monitoredBy: 'Monitored by',
   initiatedBy: 'Made by',
   atLeavingSchool: 'On leaving school',
@@ -300,6 +289,7 @@ const enumWords: Record<string, Record<string, string>> = {
   enforcement: { block: 'Cannot be assigned (blocks)', warn: 'Doorstep warns' },
   kind: { school: 'School hours', working: 'Working hours' },
   level: { basic: 'Basic', standard: 'Standard', enhanced: 'Enhanced' },
+  calendarDetail: { minimal: "The pupils' initials and the first part of the postcode", full: "The pupils' names and the full address" },
 }
 
 function describeValue(policy: Policy, path: string, value: unknown): string {

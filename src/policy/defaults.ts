@@ -86,6 +86,7 @@ type DoorstepDefaults = {
   familyMayDeclineVisits: boolean
   week: Policy['hours']['week']
   outOfHours: Policy['hours']['outOfHours']
+  calendarDetail: Policy['itinerary']['calendarDetail']
   reminderMinutesBefore: number
   graceMinutes: number
   firstStepDelayMinutes: number
@@ -126,6 +127,8 @@ export const doorstepDefaults: Readonly<DoorstepDefaults> = {
     sunday: null,
   },
   outOfHours: { allowed: true, approverRoles: ['headteacher'], responsibleContactRequired: true },
+  // Calendar feeds go to outside services (Google, Microsoft, Apple): no child's name, no home address.
+  calendarDetail: 'minimal',
   reminderMinutesBefore: 5,
   graceMinutes: 10,
   firstStepDelayMinutes: 0,

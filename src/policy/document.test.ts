@@ -50,7 +50,7 @@ function expectedWording(leaf: SettingLeaf): string | null {
   if (path.includes('requiredFields')) return riskAssessmentFields[value as RiskAssessmentField].slice(1)
   if (path.endsWith('.action')) return escalationActions[value as keyof typeof escalationActions]
   if (path.endsWith('outOfHoursOfficeReplacedBy')) return value === 'responsible_contact' ? 'responsible contact' : roleNamesInText[value as keyof typeof roleNamesInText]
-  if (['form', 'initiatedBy', 'from', 'enforcement'].some((key) => path.endsWith(`.${key}`))) return null
+  if (['form', 'initiatedBy', 'from', 'enforcement', 'calendarDetail'].some((key) => path.endsWith(`.${key}`))) return null
   if (isSchoolRole(value)) return roleNamesInText[value]
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDate(value)
   return value
@@ -70,6 +70,7 @@ function changed(leaf: SettingLeaf): string | number | boolean {
     kind: ['school', 'working'],
     level: ['basic', 'standard', 'enhanced'],
     outOfHoursOfficeReplacedBy: ['responsible_contact', 'headteacher'],
+    calendarDetail: ['minimal', 'full'],
   }
   const key = path.split('.').at(-1) ?? ''
   const options = alternatives[key] ?? (path.includes('requiredFields') ? Object.keys(riskAssessmentFields) : isSchoolRole(String(value)) ? schoolRoles : null)

@@ -103,6 +103,11 @@ function beforeSection(policy: Policy): DocumentSection {
         policy.itinerary.contingencyPlanRequired && 'Have a contingency plan in case things go wrong, for example if the car breaks down or you get lost.',
       ),
       paragraph(
+        policy.itinerary.calendarDetail === 'full'
+          ? "Staff can see their visits in Outlook, Google or Apple Calendar. Each visit there shows the pupils' names and the full address, so the company behind the calendar holds them."
+          : "Staff can see their visits in Outlook, Google or Apple Calendar. Each visit there shows only the pupils' initials and the first part of the postcode, with a link to the visit in Doorstep: no child's name or home address goes to the company behind the calendar.",
+      ),
+      paragraph(
         'The school office holds the make, model, registration and colour of every vehicle used for visits.',
         policy.vehicles.businessInsuranceRequired && 'Every vehicle used must be insured for business use.',
         policy.vehicles.approvedVehiclesOnly && 'Only vehicles approved by the school may be used; personal vehicles may not.',

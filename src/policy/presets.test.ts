@@ -89,6 +89,16 @@ describe('policy presets', () => {
     })
   }
 
+  it('R-ITIN-1 R-CONF-1 no preset sends children’s names or home addresses to calendar providers: Doorstep’s default, said to be one', () => {
+    for (const id of presetIds) {
+      const policy = policyOf(id)
+      assert.equal(policy.itinerary.calendarDetail, 'minimal', id)
+      const source = sourceFor(policy, 'itinerary.calendarDetail')
+      assert.equal(source?.basis, 'default', id)
+      assert.match(source?.note ?? '', /^Not stated in the policy; Doorstep default: calendar feeds name the pupils by their initials/, id)
+    }
+  })
+
   describe('sources', () => {
     for (const id of presetIds) {
       it(`R-GOV-1 ${id}: every setting has a source`, () => {

@@ -43,6 +43,10 @@ export const escalationActions = {
 export type EscalationAction = keyof typeof escalationActions
 const escalationActionIds = Object.keys(escalationActions) as [EscalationAction, ...EscalationAction[]]
 
+/** How much a calendar feed event says about a visit (R-ITIN-1, R-CONF-1). */
+export const calendarDetails = ['minimal', 'full'] as const
+export type CalendarDetail = (typeof calendarDetails)[number]
+
 /** Where a setting comes from, so a reviewer can check it against the written policy. */
 export const sourceSchema = z.strictObject({
   /** The written policy cited, e.g. "Harton Academy Home Visits Policy, February 2024". */
@@ -158,8 +162,17 @@ const policyShape = z.strictObject({
     outOfHours,
   }),
 
-  /** R-ITIN-2, R-ITIN-3. */
-  itinerary: z.strictObject({ codeWordRequired: z.boolean(), contingencyPlanRequired: z.boolean() }),
+  /** R-ITIN-1, R-ITIN-2, R-ITIN-3. */
+  itinerary: z.strictObject({
+    codeWordRequired: z.boolean(),
+    contingencyPlanRequired: z.boolean(),
+    /**
+     * R-ITIN-1, R-CONF-1: what a calendar feed's events say (docs/decisions/0013). Feeds go to outside calendar
+     * services: 'minimal' names pupils by their initials and gives the postcode's first part ("W6"); 'full' gives
+     * their names and the address. Versions published before this setting have none: they read as 'minimal'.
+     */
+    calendarDetail: z.enum(calendarDetails).default('minimal'),
+  }),
 
   /** R-CHECK-1..3, R-SIGN-1. */
   checkIns: z.strictObject({

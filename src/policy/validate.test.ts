@@ -231,6 +231,18 @@ describe('validatePolicy', () => {
     assert.deepEqual(result.ok ? [] : result.errors, [{ path: '', message: 'The policy must be a group of settings.' }])
   })
 
+  it('R-GOV-1 names a bad source by its key, even a key that is one of Object’s built-ins', () => {
+    const errors = errorsAfter((policy) => {
+      const sources: Record<string, unknown> = policy.sources
+      sources['toString'] = 5
+      sources['constructor'] = 'x'
+    })
+    assert.deepEqual(
+      errors.map((error) => error.message),
+      ['To string must be a group of settings.', 'Constructor must be a group of settings.'],
+    )
+  })
+
   it('accepts a policy without sources (a school-written policy need not cite any)', () => {
     const policy: Partial<Policy> = preset('westside-2025')
     delete policy.sources

@@ -88,7 +88,7 @@ function expectedPhrase(expected: string): string {
     object: 'a group of settings',
     record: 'a group of settings',
   }
-  return phrases[expected] ?? `a ${expected}`
+  return Object.hasOwn(phrases, expected) ? phrases[expected]! : `a ${expected}`
 }
 
 function formatPhrase(issue: z.core.$ZodIssueInvalidStringFormat): string {
@@ -102,7 +102,8 @@ function fieldName(path: readonly PropertyKey[]): string {
   const keys = path.filter((part): part is string => typeof part === 'string')
   const last = keys[keys.length - 1]
   if (last === undefined) return 'The policy'
-  const name = fieldNames[last] ?? spellOut(last)
+  // A key inside `sources` is the caller's own: only our names count, not Object's built-ins (`toString`).
+  const name = Object.hasOwn(fieldNames, last) ? fieldNames[last]! : spellOut(last)
   const indexAt = lastNumberAt(path)
   const index = path[indexAt]
   const list = path[indexAt - 1]

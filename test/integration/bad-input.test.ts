@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { DEFAULT_TOKEN_DAYS, createApiToken } from '../../src/features/account/api-tokens.ts'
+import { allAnswers, as, completePlan, createDraft, ok, school } from '../../src/features/visits/fixtures.ts'
 import { encodeForm, signIn, testApp, textOf, userId, type TestApp } from '../helpers.ts'
 
 const withTestRoutes = {
@@ -125,6 +126,100 @@ describe('bad input: sizes and formats', () => {
     const head = await signIn(ctx, 'head@westside.example')
     const audit = await head.get('/audit?from=2026-01-01%00')
     assert.equal(audit.statusCode, 400)
+  })
+})
+
+const CANNOT_STORE = /a character Doorstep cannot store: a NUL character, or an unpaired UTF-16 surrogate .*Nothing was saved\./
+
+describe('bad input: characters Doorstep cannot store', () => {
+  it('an unpaired UTF-16 surrogate in a JSON body, value or key, is a 400 problem on every route that stores it, and nothing changes', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const deputy = await as(ctx, 'deputy', 'westside')
+    const head = await as(ctx, 'head', 'westside')
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah'))
+    await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+    const state = async () =>
+      (
+        await ctx.pool.query(
+          `SELECT (SELECT status || ' v' || version FROM visits WHERE id = $1) AS visit,
+                  (SELECT count(*)::int FROM visit_events WHERE visit_id = $1) AS events,
+                  (SELECT count(*)::int FROM audit_log) AS audit,
+                  (SELECT count(*)::int FROM policy_versions WHERE school_id = $2) AS policies`,
+          [visitId, s.id],
+        )
+      ).rows[0]
+    // JSON.stringify writes a lone surrogate as the escape \udfff, as a client would send it.
+    const refused = async (response: LightMyRequestResponse) => assertProblem(response, 400, CANNOT_STORE)
+
+    let before = await state()
+    await refused(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'save', answers: { family_risks: 'A dog \udfff' } }))
+    assert.deepEqual(await state(), before)
+    await ok(await deputy.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false }))
+    await ok(await head.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'sign_off' }))
+
+    before = await state()
+    await refused(await head.json('POST', s.url(`/${visitId}/approve`), { note: 'Fine \ud800 go ahead' }))
+    await refused(await head.json('POST', s.url(`/${visitId}/refuse`), { reason: '\udfff' }))
+    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Family moved \udc00 away' }))
+    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Family moved away', '\udfff': 'x' }))
+    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: ['Family moved away', { nested: ['\ud83d'] }] }))
+    const policy = (await head.json('GET', `/api/v1/schools/${s.id}/policy`)).json() as { policy: { waits: { parentsNotPresentMinutes: number } } }
+    policy.policy.waits.parentsNotPresentMinutes = 15
+    await refused(await head.json('PUT', `/api/v1/schools/${s.id}/policy`, { policy: policy.policy, effectiveFrom: '2026-11-25', note: 'Shorter wait \udfff' }))
+    assert.deepEqual(await state(), before, 'nothing was saved')
+
+    // A pair of surrogates is one character (an emoji): it is stored.
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), { note: 'Go ahead \ud83d\ude00' }))
+  })
+
+  it('a lone surrogate sent to a page is a 400 GOV.UK page; form and query parsing never produce one', async (t) => {
+    const ctx = await testApp(t, withTestRoutes)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah'))
+    const events = async () => (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM visit_events WHERE visit_id = $1', [visitId])).rows[0]!.n
+    const before = await events()
+
+    // A page posted as JSON (a script, not a browser form): the same check, shown as a GOV.UK page.
+    const page = await ctx.app.inject({
+      method: 'POST',
+      url: `/visits/${visitId}/cancel`,
+      headers: { cookie: visitor.cookie, 'content-type': 'application/json', accept: 'text/html' },
+      payload: `{"_csrf":"${visitor.csrf}","reason":"Moved \\udfff away"}`,
+    })
+    assertPage(page, 400, /There is a problem with the request/)
+    assert.match(textOf(page.body), CANNOT_STORE)
+    assert.equal(await events(), before)
+    assert.equal((await visitor.json('GET', s.url(`/${visitId}`))).json().status, 'draft')
+
+    // Deeper than any form goes, still found.
+    let deep: unknown = { reason: 'x\udfff' }
+    for (let depth = 0; depth < 64; depth++) deep = { deep }
+    const { token } = await createApiToken(ctx.pool, await userId(ctx.pool, 'dsl@westside.example'), 'test', DEFAULT_TOKEN_DAYS, ctx.clock())
+    const echo = await ctx.app.inject({ method: 'POST', url: '/api/v1/test-echo', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(deep) })
+    assertProblem(echo, 400, CANNOT_STORE)
+
+    // Forms and query strings are UTF-8: %ED%BF%BF (a surrogate in UTF-8) is not valid UTF-8, so the parser
+    // (fast-querystring) leaves the whole value as typed, and %uDFFF is not percent-encoding at all. Neither
+    // becomes a lone surrogate: both are stored and shown as the text they are.
+    const head = await signIn(ctx, 'head@westside.example')
+    const audit = await head.get('/audit?from=%ED%BF%BF&person=%uDFFF')
+    assertPage(audit, 400, /There is a problem/)
+    const pupils = await head.get('/pupils?q=%ED%BF%BF%uDFFF')
+    assert.equal(pupils.statusCode, 200)
+    assert.match(textOf(pupils.body), /%ED%BF%BF%uDFFF/)
+    const cancelled = await visitor.post(`/visits/${visitId}/cancel`, {})
+    assert.equal(cancelled.statusCode, 400, 'a reason is needed')
+    const typed = await ctx.app.inject({
+      method: 'POST',
+      url: `/visits/${visitId}/cancel`,
+      headers: { cookie: visitor.cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: `_csrf=${encodeURIComponent(visitor.csrf)}&reason=Moved%20%ED%BF%BF%20%uDFFF`,
+    })
+    assert.equal(typed.statusCode, 303, typed.body.slice(0, 300))
+    assert.equal((await visitor.json('GET', s.url(`/${visitId}`))).json().cancelledReason, 'Moved%20%ED%BF%BF%20%uDFFF')
   })
 })
 

@@ -5,6 +5,7 @@ import { inTransaction } from '../../db/pool.ts'
 import { CHOOSE_PASSWORD_PATH, actorOf } from '../../web/auth-plugin.ts'
 import { NotFoundError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.ts'
 import { safeNext } from '../auth/safe-next.ts'
 import { TOKEN_KEPT_AFTER_END_DAYS } from '../auth/sweep.ts'
@@ -57,8 +58,8 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     })
   }
 
-  app.get<{ Querystring: { done?: string } }>('/account', { config: { access } }, async (request, reply) =>
-    accountPage(request, reply, { flash: doneMessage(request.query.done) }),
+  app.get('/account', { config: { access } }, async (request, reply) =>
+    accountPage(request, reply, { flash: doneFlash(request, doneMessages) }),
   )
 
   app.post('/account/password', { config: { access } }, async (request, reply) => {
@@ -138,5 +139,3 @@ const doneMessages: Record<string, string> = {
   revoked: 'The API token has been revoked. It no longer works.',
 }
 
-/** Only our own messages: ?done=constructor must not print Object's constructor. */
-const doneMessage = (done: unknown) => (typeof done === 'string' && Object.hasOwn(doneMessages, done) ? doneMessages[done] : undefined)

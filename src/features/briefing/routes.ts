@@ -13,8 +13,6 @@ export function registerBriefingRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { visitId: string } }>('/visits/:visitId/briefing', { config: { access: { roles: visitUsers } } }, async (request, reply) => {
     const briefing = await briefingFor(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, clock())
-    // The code word and safeguarding detail: never kept in a browser or proxy cache.
-    void reply.header('cache-control', 'private, no-store')
     const pupils = briefing.visit.pupils.map((pupil) => pupil.name).join(', ') || 'no pupils chosen'
     return reply.page('visits/views/briefing.njk', {
       title: `Briefing: ${pupils}`,

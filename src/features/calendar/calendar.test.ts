@@ -55,7 +55,7 @@ async function plannedVisit(ctx: TestApp, s: School, visitor: Agent, overrides: 
 }
 
 describe('calendar feeds (R-ITIN-1)', () => {
-  it('R-ITIN-1 a visitor’s calendar link lists the visits they go on, leave school to back at school, in UK time, with the address', async (t) => {
+  it('R-ITIN-1 a visitor’s calendar link lists the visits they go on, leave school to back at school, in UK time, with the postcode district', async (t) => {
     const ctx = await testApp(t)
     const s = await school(ctx, 'westside')
     const visitor = await as(ctx, 'visitor', 'westside')
@@ -78,9 +78,12 @@ describe('calendar feeds (R-ITIN-1)', () => {
     assert.ok(!ids.includes(uid(others)), 'a visit the visitor is not going on is not in their feed')
 
     const event = events.find((e) => e.uid === uid(winter))!
-    assert.equal(event.summary, 'Awaiting risk assessment: home visit, Leo Marsh')
+    // R-CONF-1: by default no child's name and no home address go to the calendar provider (docs/decisions/0013).
+    assert.equal(event.summary, 'Awaiting risk assessment: home visit, LM')
     assert.equal(event.status, 'TENTATIVE')
-    assert.equal(event.location, '18 Glenthorne Road, London, W6 0LS')
+    assert.equal(event.location, 'W6')
+    assert.match(event.description, /The pupils' names and the address are in Doorstep, not in this calendar\./)
+    assert.match(event.description, new RegExp(`The visit \\(sign in to Doorstep\\): http://[^/]+/visits/${winter}\n`))
     // Wall-clock times in Europe/London, from leaving school to being back.
     assert.equal(event.start.zone?.tzid, 'Europe/London')
     assert.equal(event.start.toString(), '2026-11-26T09:30:00')
@@ -94,8 +97,9 @@ describe('calendar feeds (R-ITIN-1)', () => {
     assert.equal(june.start.toString(), '2027-06-10T09:30:00')
     assert.equal(june.start.toJSDate().toISOString(), '2027-06-10T08:30:00.000Z', 'BST in June: 09:30 in London is 08:30 UTC')
 
-    // R-ITIN-2, R-CONF-1: never the code word, the family's phone numbers, restricted notes or the purpose.
-    for (const secret of ['Bluebell', 'Blue kettle', '07700900811', '07700900812', 'Dyslexia', 'Mum has not come', 'Talk about the recent absences']) {
+    // R-ITIN-2, R-CONF-1: never the code word, the family's phone numbers, restricted notes or the purpose; by default
+    // not the pupil's name or the address either.
+    for (const secret of ['Bluebell', 'Blue kettle', '07700900811', '07700900812', 'Dyslexia', 'Mum has not come', 'Talk about the recent absences', 'Leo', 'Marsh', 'Glenthorne', '0LS']) {
       assert.ok(!text.includes(secret), `the feed does not contain "${secret}"`)
     }
 
@@ -169,6 +173,41 @@ describe('calendar feeds (R-ITIN-1)', () => {
 
     assert.equal(await feedStatus(ctx, 'not-a-token'), 404)
     assert.equal(await feedStatus(ctx, 'A'.repeat(43)), 404)
+  })
+
+  it('R-ITIN-1 R-CONF-1 a school that chooses full detail in its policy, where the page says what that sends, gets names and addresses', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const visitId = await plannedVisit(ctx, s, visitor)
+    const token = await makeLink(visitor, 'personal')
+    assert.match(textOf((await visitor.get('/calendar')).body), /with the pupils’ initials, the first part of the postcode \(like W6\).*never names a child or gives a home address/)
+
+    // The setting is on the check-ins page of the policy, with what full detail means.
+    const head = await as(ctx, 'head', 'westside')
+    const section = textOf((await head.get('/policy/edit/check-ins')).body)
+    assert.match(section, /What does a visit say in staff’s calendars\?.*The pupils’ initials and the first part of the postcode, like W6.*The pupils’ names and the full address This sends children’s names and home addresses to the calendar provider/)
+    assert.match(textOf((await head.get('/policy')).body), /no child's name or home address goes to the company behind the calendar/)
+
+    const current = (await head.json('GET', `/api/v1/schools/${s.id}/policy`)).json() as { policy: { itinerary: Record<string, unknown> } }
+    current.policy.itinerary.calendarDetail = 'full'
+    await ok(await head.json('PUT', `/api/v1/schools/${s.id}/policy`, { policy: current.policy, effectiveFrom: '2026-11-25', note: 'Full detail in calendars' }), 201)
+
+    const event = (await readFeed(ctx, token)).events.find((e) => e.uid === uid(visitId))!
+    assert.equal(event.summary, 'Awaiting risk assessment: home visit, Leo Marsh')
+    assert.equal(event.location, '18 Glenthorne Road, London, W6 0LS')
+    assert.doesNotMatch(event.description, /not in this calendar/)
+    assert.match(textOf((await visitor.get('/calendar')).body), /Your school’s policy puts pupils’ names and home addresses in calendars/)
+    assert.match(textOf((await head.get('/policy')).body), /Each visit there shows the pupils' names and the full address, so the company behind the calendar holds them/)
+
+    // A version published before the setting existed has none: it reads as minimal.
+    await ctx.pool.query(
+      `INSERT INTO policy_versions (school_id, version, preset, policy, effective_from, note, created_by_name)
+       SELECT school_id, version + 1, preset, policy #- '{itinerary,calendarDetail}', effective_from, 'Older shape', 'Test'
+         FROM policy_versions WHERE school_id = $1 ORDER BY version DESC LIMIT 1`,
+      [s.id],
+    )
+    assert.equal((await readFeed(ctx, token)).events.find((e) => e.uid === uid(visitId))!.summary, 'Awaiting risk assessment: home visit, LM')
   })
 
   it('R-CONF-1 a personal link stops working when its owner no longer works at the school', async (t) => {

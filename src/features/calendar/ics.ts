@@ -1,5 +1,6 @@
 import ical, { ICalCalendarMethod, ICalEventClass, ICalEventStatus } from 'ical-generator'
 import { londonTime } from '../../domain/hours.ts'
+import type { CalendarDetail } from '../../policy/schema.ts'
 import { statusLabels } from '../../domain/visit-lifecycle.ts'
 import { roleOnVisitLabels } from '../visits/schema.ts'
 import type { FeedVisit } from './repository.ts'
@@ -11,6 +12,10 @@ import type { FeedVisit } from './repository.ts'
  * visit at 14:00 shows at 14:00 in any calendar in the UK, in summer and winter alike. The event
  * carries only what `FeedVisit` holds: never the code word, the purpose, notes or family members
  * and their phone numbers (R-ITIN-2, R-CONF-1): a feed URL ends up in phones and calendar services.
+ * Those services (Google, Microsoft, Apple) store every event, so by default an event names no child
+ * and gives no home address: the pupils' initials and the postcode's first part ("W6"), and a link to
+ * the visit in Doorstep. A school's policy may ask for full detail (itinerary.calendarDetail,
+ * docs/decisions/0013).
  */
 
 export const LONDON = 'Europe/London'
@@ -94,6 +99,8 @@ export type FeedDescription = {
   publicUrl: URL
   /** The moment the feed is written (DTSTAMP). */
   now: Date
+  /** What an event says about the pupils and the address: the school's policy (itinerary.calendarDetail). */
+  detail: CalendarDetail
 }
 
 const time = (at: Date) => londonTime(at).time
@@ -114,9 +121,15 @@ export function visitCalendar(visits: readonly FeedVisit[], feed: FeedDescriptio
     const start = visit.leaveSchoolAt ?? visit.arriveAt ?? visit.plannedStart
     const end = visit.backAtSchoolAt ?? visit.finishAt ?? visit.plannedEnd
     const status = statusLabels[visit.status]
-    const pupils = visit.pupils.join(', ') || 'pupils not chosen'
+    const full = feed.detail === 'full'
+    const pupils = visit.pupils.map((pupil) => (full ? `${pupil.firstName} ${pupil.lastName}` : initialsOf(pupil))).join(', ') || 'pupils not chosen'
     const briefing = new URL(`/visits/${visit.id}/briefing`, feed.publicUrl).toString()
-    const address = visit.address ? [visit.address.line1, visit.address.line2, visit.address.town, visit.address.postcode].filter(Boolean).join(', ') : null
+    const page = new URL(`/visits/${visit.id}`, feed.publicUrl).toString()
+    const address = !visit.address
+      ? null
+      : full
+        ? [visit.address.line1, visit.address.line2, visit.address.town, visit.address.postcode].filter(Boolean).join(', ')
+        : outwardCode(visit.address.postcode)
     const description = [
       `Status: ${status}${confirmed.has(visit.status) ? '' : ' (not approved yet: do not leave for this visit)'}`,
       '',
@@ -124,6 +137,8 @@ export function visitCalendar(visits: readonly FeedVisit[], feed: FeedDescriptio
       '',
       `Staff: ${visit.staff.map((person) => `${person.name} (${roleOnVisitLabels[person.roleOnVisit].toLowerCase()})`).join(', ') || 'not chosen yet'}`,
       '',
+      ...(full ? [] : ["The pupils' names and the address are in Doorstep, not in this calendar."]),
+      `The visit (sign in to Doorstep): ${page}`,
       `Briefing (sign in to Doorstep): ${briefing}`,
     ].join('\n')
     calendar.createEvent({
@@ -143,6 +158,18 @@ export function visitCalendar(visits: readonly FeedVisit[], feed: FeedDescriptio
     })
   }
   return calendar.toString()
+}
+
+/** "Leo Marsh" → "LM": enough for the visitors to know which visit it is, no name for the calendar provider. */
+export function initialsOf(pupil: { firstName: string; lastName: string }): string {
+  const initial = (name: string) => (Array.from(name.trim())[0] ?? '').toUpperCase()
+  return `${initial(pupil.firstName)}${initial(pupil.lastName)}`
+}
+
+/** "W6 0LS" → "W6": the postcode's outward part (area and district), never the street. The inward part is always 3 characters. */
+export function outwardCode(postcode: string): string {
+  const compact = postcode.replace(/\s+/g, '').toUpperCase()
+  return compact.length > 3 ? compact.slice(0, -3) : ''
 }
 
 /** The planned times, UK time, as the plan has them (R-ITIN-1). */

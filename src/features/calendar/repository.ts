@@ -78,7 +78,9 @@ export async function isActiveMember(db: Db, schoolId: string, userId: string): 
 
 /**
  * What a calendar event may say about a visit (R-ITIN-1), and nothing more: no code word, no
- * purpose, no notes, no family members or their phone numbers (R-ITIN-2, R-CONF-1).
+ * purpose, no notes, no family members or their phone numbers (R-ITIN-2, R-CONF-1). The pupils'
+ * names and the address are cut down to initials and the postcode's first part unless the
+ * school's policy asks for full detail (ics.ts, docs/decisions/0013).
  */
 export type FeedVisit = {
   id: string
@@ -92,7 +94,7 @@ export type FeedVisit = {
   finishAt: Date | null
   backAtSchoolAt: Date | null
   address: { line1: string; line2: string; town: string; postcode: string } | null
-  pupils: string[]
+  pupils: Array<{ firstName: string; lastName: string }>
   staff: Array<{ name: string; roleOnVisit: RoleOnVisit }>
 }
 
@@ -106,9 +108,9 @@ export async function visitsForFeed(
     `SELECT v.id, v.status, v.version, v.updated_at AS "updatedAt", v.leave_school_at AS "leaveSchoolAt", v.arrive_at AS "arriveAt",
             v.planned_start AS "plannedStart", v.planned_end AS "plannedEnd", v.finish_at AS "finishAt", v.back_at_school_at AS "backAtSchoolAt",
             CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object('line1', a.line1, 'line2', a.line2, 'town', a.town, 'postcode', a.postcode) END AS address,
-            coalesce((SELECT array_agg(p.first_name || ' ' || p.last_name ORDER BY p.date_of_birth, p.id)
+            coalesce((SELECT json_agg(json_build_object('firstName', p.first_name, 'lastName', p.last_name) ORDER BY p.date_of_birth, p.id)
                         FROM visit_pupils vp JOIN pupils p ON p.id = vp.pupil_id AND p.school_id = $1
-                       WHERE vp.visit_id = v.id AND vp.school_id = $1), '{}') AS pupils,
+                       WHERE vp.visit_id = v.id AND vp.school_id = $1), '[]') AS pupils,
             coalesce((SELECT json_agg(json_build_object('name', u.name, 'roleOnVisit', vs.role_on_visit)
                                       ORDER BY CASE vs.role_on_visit WHEN 'lead' THEN 1 WHEN 'second' THEN 2 ELSE 3 END, u.name)
                         FROM visit_staff vs JOIN users u ON u.id = vs.user_id

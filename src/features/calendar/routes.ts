@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SchoolRole } from '../../domain/roles.ts'
 import { NotFoundError } from '../../web/errors.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { staffOf } from '../pupils/service.ts'
 import type { FeedKind } from './repository.ts'
 import { calendarPage, calendarPageRoles, createFeed, feedCalendar, officeFeedManagers, personalFeedHolders, revokeFeed } from './service.ts'
@@ -18,14 +19,11 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
   }
 
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
-    const state = await calendarPage(pool, staffOf(request))
-    const done = (request.query as { done?: string } | undefined)?.done
-    // The page can hold a new secret link: never kept in a browser or proxy cache.
-    void reply.header('cache-control', 'private, no-store')
+    const state = await calendarPage(pool, staffOf(request), clock())
     return reply.page('calendar/views/calendar.njk', {
       title: 'Calendar',
       ...state,
-      flash: done ? doneMessages[done] : undefined,
+      flash: doneFlash(request, doneMessages),
       ...extra,
     })
   }
@@ -56,7 +54,6 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
       if (text === undefined) throw new NotFoundError('There is no calendar at this address. It may have been stopped: ask for a new link on the Calendar page in Doorstep.')
       return reply
         .type('text/calendar; charset=utf-8')
-        .header('cache-control', 'private, no-store')
         .header('content-disposition', 'inline; filename="doorstep-visits.ics"')
         .header('x-robots-tag', 'noindex')
         .send(text)

@@ -1,8 +1,10 @@
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
 import type { SchoolRole } from '../../domain/roles.ts'
+import type { CalendarDetail } from '../../policy/schema.ts'
 import { ForbiddenError } from '../../web/errors.ts'
 import { hashToken, newToken } from '../auth/sessions.ts'
+import { currentPolicy } from '../policy/repository.ts'
 import type { Staff } from '../pupils/service.ts'
 import type { VisitStatus } from '../../domain/visit-lifecycle.ts'
 import { visitUsers } from '../visits/service.ts'
@@ -41,9 +43,16 @@ export function feedUrl(publicUrl: URL, token: string): string {
   return new URL(`/calendar/feeds/${token}.ics`, publicUrl).toString()
 }
 
-export type CalendarPage = { personal: CalendarFeed | undefined; office: CalendarFeed | undefined; mayHoldPersonal: boolean; mayManageOffice: boolean }
+export type CalendarPage = {
+  personal: CalendarFeed | undefined
+  office: CalendarFeed | undefined
+  mayHoldPersonal: boolean
+  mayManageOffice: boolean
+  /** What events say about pupils and addresses, from the school's policy in force. */
+  detail: CalendarDetail
+}
 
-export async function calendarPage(pool: Pool, staff: Staff): Promise<CalendarPage> {
+export async function calendarPage(pool: Pool, staff: Staff, now: Date): Promise<CalendarPage> {
   const mayHoldPersonal = mayHoldPersonalFeed(staff)
   const mayManageOffice = mayManageOfficeFeed(staff)
   return {
@@ -51,7 +60,17 @@ export async function calendarPage(pool: Pool, staff: Staff): Promise<CalendarPa
     office: mayManageOffice ? await liveFeedOf(pool, staff.schoolId, 'office', null) : undefined,
     mayHoldPersonal,
     mayManageOffice,
+    detail: await calendarDetailOf(pool, staff.schoolId, now),
   }
+}
+
+/**
+ * The school's choice in the policy in force (itinerary.calendarDetail). A version published before the
+ * setting existed has none: it reads as minimal, the default that sends no child's name or address.
+ */
+async function calendarDetailOf(pool: Pool, schoolId: string, now: Date): Promise<CalendarDetail> {
+  const { policy } = await currentPolicy(pool, schoolId, now)
+  return policy.itinerary.calendarDetail === 'full' ? 'full' : 'minimal'
 }
 
 function check(staff: Staff, kind: FeedKind): string | null {
@@ -123,5 +142,5 @@ export async function feedCalendar(pool: Pool, token: string, publicUrl: URL, no
     limit: FEED_MAX_EVENTS,
   })
   const name = feed.kind === 'office' ? `Doorstep: ${school} home visits` : `Doorstep: ${owner ?? 'your'} home visits (${school})`
-  return visitCalendar(visits, { name, publicUrl, now })
+  return visitCalendar(visits, { name, publicUrl, now, detail: await calendarDetailOf(pool, feed.schoolId, now) })
 }

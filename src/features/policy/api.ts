@@ -97,12 +97,14 @@ export function registerPolicyApi(app: FastifyInstance): void {
     method: 'PUT',
     url: '/api/v1/schools/:schoolId/policy',
     summary:
-      'Publish a new version of the policy (headteacher or school admin). The whole policy is checked as the editing pages check it; settings that changed get the school as their source.',
+      'Publish a new version of the policy (headteacher or school admin). The whole policy is checked as the editing pages check it. Doorstep writes the sources: settings that changed get the school’s edit as their source, the others keep theirs; sources sent in the body are not used.',
     tag: 'Policy',
     access: { roles: policyEditors },
     params: z.object({ schoolId: z.uuid() }),
     body: z.object({
-      policy: z.record(z.string(), z.unknown()).describe('The whole policy, as GET /api/v1/schools/{schoolId}/policy returns it. Its version and effectiveFrom are set from the new version.'),
+      policy: z
+        .record(z.string(), z.unknown())
+        .describe('The whole policy, as GET /api/v1/schools/{schoolId}/policy returns it. Its version and effectiveFrom are set from the new version; its sources are written by Doorstep, not taken from here.'),
       effectiveFrom: z.string().describe('The date it comes into force (YYYY-MM-DD), today or later'),
       note: z.string().describe('What changed and why'),
     }),

@@ -62,7 +62,8 @@ export function rowsOf(body: Body, name: string): Array<{ index: number; row: Bo
     if (!match) continue
     const index = Number(match[1])
     if (index > 200) continue
-    const row = byIndex.get(index) ?? {}
+    // A field name is typed by whoever posts the form: a row has no prototype, so "steps.0.__proto__" is just a key.
+    const row = byIndex.get(index) ?? (Object.create(null) as Body)
     row[match[2]!] = value
     byIndex.set(index, row)
   }

@@ -486,6 +486,38 @@ describe('the policy API', () => {
   })
 })
 
+describe('the policy API: sources', () => {
+  it('R-GOV-1 a policy published over the API cannot forge where a setting comes from: Doorstep writes the sources', async (t) => {
+    const ctx = await testApp(t)
+    const { schoolId, version } = await westside(ctx)
+    const head = await signIn(ctx, 'head@westside.example')
+    const current = (await head.json('GET', `/api/v1/schools/${schoolId}/policy`)).json() as { policy: Policy }
+    const changed = structuredClone(current.policy)
+    changed.waits.parentsNotPresentMinutes = 15
+    const forged = { policy: 'Westside School Home Visit Policy (September 2025)', section: '4.2', basis: 'stated' as const, quote: 'Staff will wait 15 minutes.' }
+    changed.sources = { ...changed.sources, 'waits.parentsNotPresentMinutes': forged, 'staffing.minimumStaff': forged, 'identity.badgeRule': forged }
+
+    const published = await head.json('PUT', `/api/v1/schools/${schoolId}/policy`, { policy: changed, effectiveFrom: today(ctx), note: 'Wait 15 minutes' })
+    assert.equal(published.statusCode, 201, published.body)
+    const v2 = await latestPolicyVersion(ctx.pool, schoolId)
+    assert.equal(v2.policy.waits.parentsNotPresentMinutes, 15)
+    assert.deepEqual(v2.policy.sources['waits.parentsNotPresentMinutes'], {
+      policy: 'Westside School (edited)',
+      section: 'Doorstep',
+      basis: 'stated',
+      note: 'changed by Helen Lindqvist-Ash on 25 November 2026',
+    })
+    assert.deepEqual(v2.policy.sources['staffing.minimumStaff'], version.policy.sources['staffing.minimumStaff'], 'an unchanged setting keeps its source')
+    assert.deepEqual(v2.policy.sources['identity.badgeRule'], version.policy.sources['identity.badgeRule'])
+    assert.deepEqual((published.json() as { policy: Policy }).policy.sources, v2.policy.sources, 'the answer shows what was stored')
+
+    // Governors reviewing the sources read Doorstep's record, not the made-up quote.
+    const sources = textOf((await (await signIn(ctx, 'governor@westside.example')).get('/policy/sources')).body)
+    assert.match(sources, /Waits › Wait for parents not at home \(minutes\) 15 Stated Westside School \(edited\), Doorstep changed by Helen Lindqvist-Ash/)
+    assert.doesNotMatch(sources, /Staff will wait 15 minutes/)
+  })
+})
+
 describe('visits and policy versions', () => {
   it('R-GOV-1 a visit planned under version 1 keeps version 1 after version 2 is published', async (t) => {
     const ctx = await testApp(t)

@@ -8,6 +8,7 @@ import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { NotFoundError, type FieldError } from '../../web/errors.ts'
 import { errorView } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { registerPolicyApi } from './api.ts'
 import { anchorId, dateBody, str, type Body } from './form.ts'
 import { currentPolicy, ukDate, type PolicyVersion } from './repository.ts'
@@ -296,6 +297,5 @@ function basedOnText(basePreset: string | null, base: PolicyVersion): string {
 }
 
 function flashOf(request: FastifyRequest): string | undefined {
-  const done = (request.query as { done?: string }).done
-  return done ? doneMessages[done] : undefined
+  return doneFlash(request, doneMessages)
 }

@@ -1,4 +1,4 @@
-import { escalationActions, riskAssessmentFields, weekdays, type EscalationAction, type Policy } from '../../policy/schema.ts'
+import { calendarDetails, escalationActions, riskAssessmentFields, weekdays, type EscalationAction, type Policy } from '../../policy/schema.ts'
 import type { SchoolRole } from '../../domain/roles.ts'
 import {
   type FormReader,
@@ -454,6 +454,8 @@ const checkIns: Section = {
     'checkIns.graceMinutes': String(c.graceMinutes),
     'itinerary.codeWordRequired': yesNoValue(itinerary.codeWordRequired),
     'itinerary.contingencyPlanRequired': yesNoValue(itinerary.contingencyPlanRequired),
+    // A version published before this setting has none: it reads as minimal (docs/decisions/0013).
+    'itinerary.calendarDetail': itinerary.calendarDetail === 'full' ? 'full' : 'minimal',
   }),
   form: (body, errors) => [
     roles(body, errors, 'checkIns.monitoredBy', 'Who monitors visitors while they are out?'),
@@ -480,6 +482,22 @@ const checkIns: Section = {
     heading('Before visitors leave'),
     yesNo(body, errors, 'itinerary.codeWordRequired', 'Is a code word or phrase agreed for each visit?'),
     yesNo(body, errors, 'itinerary.contingencyPlanRequired', 'Is a contingency plan recorded for each visit?', 'For example, for a breakdown or getting lost.'),
+    heading('Calendar feeds'),
+    radios(
+      body,
+      errors,
+      'itinerary.calendarDetail',
+      'What does a visit say in staff’s calendars?',
+      [
+        { value: 'minimal', text: 'The pupils’ initials and the first part of the postcode, like W6', hint: 'And a link to the visit in Doorstep, where staff sign in to see who and where.' },
+        {
+          value: 'full',
+          text: 'The pupils’ names and the full address',
+          hint: 'This sends children’s names and home addresses to the calendar provider (Google, Microsoft or Apple), which keeps them on its own servers.',
+        },
+      ],
+      'Calendar links are added to Outlook, Google Calendar or Apple Calendar, so the company behind the calendar stores every event.',
+    ),
   ],
   read(reader, policy) {
     const monitoredBy = reader.roles('checkIns.monitoredBy', policy.checkIns.monitoredBy)
@@ -499,6 +517,7 @@ const checkIns: Section = {
     const graceMinutes = reader.whole('checkIns.graceMinutes', 'how late a check-in is when it is missed', { min: 0 }) ?? 0
     const codeWordRequired = reader.yesNo('itinerary.codeWordRequired', 'Select yes if a code word is agreed for each visit')
     const contingencyPlanRequired = reader.yesNo('itinerary.contingencyPlanRequired', 'Select yes if a contingency plan is recorded for each visit')
+    const calendarDetail = reader.choice('itinerary.calendarDetail', calendarDetails, 'Select what a visit says in staff’s calendars')
     return {
       policy: {
         ...policy,
@@ -514,7 +533,7 @@ const checkIns: Section = {
           reminderMinutesBefore,
           graceMinutes,
         },
-        itinerary: { codeWordRequired, contingencyPlanRequired },
+        itinerary: { codeWordRequired, contingencyPlanRequired, calendarDetail },
       },
       rowMap: {},
     }

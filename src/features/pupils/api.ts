@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { defineApi } from '../../web/api.ts'
+import { ValidationError } from '../../web/errors.ts'
+import { parseForm } from '../../web/forms.ts'
 import { importPupils, MAX_IMPORT_ROWS } from './import.ts'
 import { listPupils, type Family } from './repository.ts'
-import { hazardKinds } from './schema.ts'
+import { hazardKinds, importForm, pupilSearch } from './schema.ts'
 import { mayReadRestrictedNotes, pupilImporters, pupilViewers, readRestrictedNotes, requireFamily, staffOf } from './service.ts'
 
 /**
@@ -131,10 +133,7 @@ export function registerPupilApi(app: FastifyInstance): void {
     tag: 'Pupils',
     access: { roles: pupilViewers },
     params: schoolParams,
-    query: z.object({
-      q: z.string().max(100).optional(),
-      page: z.coerce.number().int().min(1).max(100_000).optional(),
-    }),
+    query: pupilSearch,
     response: z.object({
       pupils: z.array(
         pupilSchema.extend({
@@ -150,9 +149,9 @@ export function registerPupilApi(app: FastifyInstance): void {
     }),
     handler: async ({ request, query }) => {
       const pageSize = 100
-      const page = query.page ?? 1
+      const { q, page } = query
       const staff = staffOf(request)
-      const { rows, total } = await listPupils(pool, staff.schoolId, { q: query.q ?? '', limit: pageSize, offset: (page - 1) * pageSize })
+      const { rows, total } = await listPupils(pool, staff.schoolId, { q, limit: pageSize, offset: (page - 1) * pageSize })
       return {
         pupils: rows.map((p) => ({
           id: p.id,
@@ -202,8 +201,10 @@ export function registerPupilApi(app: FastifyInstance): void {
     response: z.object({ pupilsCreated: z.number().int(), adultsCreated: z.number().int(), addressesCreated: z.number().int(), rows: z.number().int() }),
     status: 201,
     handler: async ({ request, body }) => {
-      const csv = typeof body === 'string' ? body : body.csv
-      return importPupils(pool, staffOf(request), csv, clock())
+      // The import page's schema: an empty file gets the same message.
+      const form = parseForm(importForm, { csv: typeof body === 'string' ? body : body.csv })
+      if (!form.ok) throw new ValidationError(form.errors)
+      return importPupils(pool, staffOf(request), form.data.csv, clock())
     },
   })
 }

@@ -365,3 +365,37 @@ describe('pupils and families', () => {
     assert.equal((await auditActions(ctx.pool, kyle, 'pupil.restricted_viewed')).length, 0)
   })
 })
+
+describe('pupils: pages and the API check input alike', () => {
+  const summaryOf = (html: string) => {
+    const list = /govuk-error-summary__list">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? ''
+    return [...list.matchAll(/<li>([\s\S]*?)<\/li>/g)].map(([, item]) => textOf(item!))
+  }
+  const detailsOf = (body: string) => (JSON.parse(body) as { errors?: Array<{ detail: string }> }).errors?.map((e) => e.detail)
+
+  it('R-FAMILY-1 the pupils list and the API refuse a long search or a bad page number, and an empty import, with the same message', async (t) => {
+    const ctx = await testApp(t)
+    const office = await signIn(ctx, 'office@westside.example')
+    const schoolId = await demoSchoolId(ctx.pool, 'Westside School')
+    for (const [query, message] of [
+      [`q=${'x'.repeat(101)}`, 'Search for 100 characters or fewer'],
+      ['page=two', 'Enter a page number'],
+      ['page=0', 'Enter a page number of 1 or more'],
+    ] as const) {
+      const page = await office.get(`/pupils?${query}`)
+      assert.equal(page.statusCode, 400, query)
+      assert.deepEqual(summaryOf(page.body), [message], `page: ${query}`)
+      const api = await office.json('GET', `/api/v1/schools/${schoolId}/pupils?${query}`)
+      assert.equal(api.statusCode, 400, query)
+      assert.deepEqual(detailsOf(api.body), [message], `API: ${query}`)
+    }
+    assert.equal((await office.get('/pupils?page=1&q=Marsh')).statusCode, 200)
+
+    const page = await office.post('/pupils/import', { csv: '  ' })
+    assert.equal(page.statusCode, 400)
+    assert.deepEqual(summaryOf(page.body), ['Paste the CSV file'])
+    const api = await office.json('POST', `/api/v1/schools/${schoolId}/pupils/import`, { csv: '  ' })
+    assert.equal(api.statusCode, 400)
+    assert.deepEqual(detailsOf(api.body), ['Paste the CSV file'])
+  })
+})

@@ -3,6 +3,7 @@ import { schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { registerPupilApi } from './api.ts'
 import { ImportRejected, MAX_IMPORT_ROWS, importColumns, importPupils, requiredColumns } from './import.ts'
 import { adultsAtSameAddress, findAgency, findDecline, findPupilAddress, listPupils, type Family } from './repository.ts'
@@ -208,11 +209,10 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     const staff = staffOf(request)
     const family = await requireFamily(pool, staff.schoolId, request.params.pupilId)
     const notes = mayReadRestrictedNotes(staff) ? await readRestrictedNotes(pool, staff, family.pupil.id, clock()) : undefined
-    const done = (request.query as { done?: string }).done
     return reply.page(view('pupil'), {
       ...pupilPageContext(staff, family, clock()),
       notes,
-      flash: done ? doneMessages[done] : undefined,
+      flash: doneFlash(request, doneMessages),
     })
   })
 

@@ -255,7 +255,14 @@ export const importForm = z.object({
   csv: z.string({ error: 'Paste the CSV file' }).refine((value) => value.trim().length > 0, 'Paste the CSV file'),
 })
 
+/** The pupils list's search, on the page and in the API (the same limits and messages). */
 export const pupilSearch = z.object({
-  q: z.string().trim().max(100, 'Search for 100 characters or fewer').optional().transform((value) => value ?? ''),
-  page: z.coerce.number().int().min(1).max(100_000).optional().catch(1).transform((value) => value ?? 1),
+  q: z.string({ error: 'Search for some text' }).trim().max(100, 'Search for 100 characters or fewer').optional().transform((value) => value ?? ''),
+  page: z.coerce
+    .number({ error: 'Enter a page number' })
+    .int('Enter a page number')
+    .min(1, 'Enter a page number of 1 or more')
+    .max(100_000, 'Enter a page number of 100000 or less')
+    .optional()
+    .transform((value) => value ?? 1),
 })

@@ -6,6 +6,7 @@ import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { currentPolicy } from '../policy/repository.ts'
 import { ukDateOf } from './dates.ts'
 import { listDbs, listVisitingStaff, type StaffPerson } from './repository.ts'
@@ -52,10 +53,7 @@ const doneMessages: Record<string, string> = {
   'vehicle-removed': 'Vehicle removed.',
 }
 
-const flashOf = (request: FastifyRequest) => {
-  const done = (request.query as { done?: string }).done
-  return done ? doneMessages[done] : undefined
-}
+const flashOf = (request: FastifyRequest) => doneFlash(request, doneMessages)
 
 const readinessUrl = (userId: string) => `/staff/${userId}/readiness`
 
@@ -164,7 +162,8 @@ export function registerReadinessRoutes(app: FastifyInstance): void {
   app.get<WithUser>('/staff/:userId/readiness/trainings/new', { config: edit }, async (request, reply) => {
     const school = schoolOf(request)
     const person = await requirePerson(pool, school.id, request.params.userId)
-    const preset = (request.query as { training?: string }).training ?? ''
+    const training = (request.query as { training?: unknown }).training
+    const preset = typeof training === 'string' ? training : ''
     const values = { trainingId: preset, completedOn: dateValues({}, 'completedOn'), expiresOn: dateValues({}, 'expiresOn') }
     return reply.page('readiness/views/training-form.njk', await trainingContext(school.id, person, values))
   })
@@ -244,7 +243,8 @@ export function registerReadinessRoutes(app: FastifyInstance): void {
 
   app.get('/readiness/vehicles/new', { config: edit }, async (request, reply) => {
     const school = schoolOf(request)
-    const owner = (request.query as { owner?: string }).owner ?? ''
+    const asked = (request.query as { owner?: unknown }).owner
+    const owner = typeof asked === 'string' ? asked : ''
     const ids = await ownerIds(school.id)
     const values = { owner: owner === 'school' || ids.includes(owner) ? owner : '', insuranceExpiresOn: dateValues({}, 'insuranceExpiresOn') }
     return reply.page('readiness/views/vehicle-form.njk', await vehicleContext(school.id, values))

@@ -20,8 +20,6 @@ export function registerRunListRoutes(app: FastifyInstance): void {
   const shiftDay = (date: string, days: number) => new Date(Date.parse(`${date}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 
   app.get('/visits/run-list', { config: { access } }, async (request, reply) => {
-    // Parents' phone numbers: never kept in a browser or proxy cache.
-    void reply.header('cache-control', 'private, no-store')
     const day = dayOf(request)
     if (!day.ok) {
       const typed = String((request.query as Record<string, unknown>).date ?? '')
@@ -46,7 +44,6 @@ export function registerRunListRoutes(app: FastifyInstance): void {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="run-list-${day.date}.csv"`)
-      .header('cache-control', 'private, no-store')
       .send(runListCsv(day.date, visits))
   })
 }

@@ -4,6 +4,7 @@ import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ValidationError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { staffAdmins } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { listStaff } from './repository.ts'
 import { staffDetails } from './schema.ts'
 import { addStaffMember, requireStaff, resetPassword, setActive, updateStaffMember } from './service.ts'
@@ -46,8 +47,7 @@ export function registerStaffRoutes(app: FastifyInstance): void {
 
   app.get<WithUser>('/staff/:userId', { config: { access } }, async (request, reply) => {
     const member = await requireStaff(pool, schoolOf(request).id, request.params.userId)
-    const flash = (request.query as { done?: string }).done
-    return reply.page('staff/views/detail.njk', { title: member.name, member, flash: typeof flash === 'string' && Object.hasOwn(doneMessages, flash) ? doneMessages[flash] : undefined })
+    return reply.page('staff/views/detail.njk', { title: member.name, member, flash: doneFlash(request, doneMessages) })
   })
 
   app.get<WithUser>('/staff/:userId/edit', { config: { access } }, async (request, reply) => {

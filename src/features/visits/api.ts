@@ -4,7 +4,7 @@ import { defineApi } from '../../web/api.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { statusLabels, visitStatuses } from '../../domain/visit-lifecycle.ts'
 import type { Visit, VisitListRow } from './repository.ts'
-import { approveInput, listFilter, planChanges, reasonInput, riskAssessmentInput, rolesOnVisit } from './schema.ts'
+import { approveInput, listFilter, planChanges, reasonInput, riskAssessmentInput, rolesOnVisit, submitInput } from './schema.ts'
 import {
   approveVisit,
   cancelVisit,
@@ -21,8 +21,8 @@ import {
 } from './service.ts'
 
 /**
- * The visits API (R-APPROVE-1 …): the same service functions as the pages, so the same rules and
- * the same messages, as problem details with field errors. The code word is in a response only
+ * The visits API (R-APPROVE-1 …): the same schemas (schema.ts) and service functions as the pages, so
+ * the same checks and the same messages, as problem details with field errors. The code word is in a response only
  * for the visitors on the visit, the office and the DSL/head (R-ITIN-2).
  */
 
@@ -31,7 +31,6 @@ const schoolParams = z.object({ schoolId: z.uuid() })
 const visitParams = z.object({ schoolId: z.uuid(), visitId: z.uuid() })
 const tag = 'Visits'
 const instant = z.iso.datetime().nullable()
-const versioned = z.object({ version: z.int().optional() })
 
 const visitSummary = z.object({
   id: z.uuid(),
@@ -253,7 +252,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     tag,
     access,
     params: visitParams,
-    body: planChanges.extend(versioned.shape),
+    body: planChanges.extend(submitInput.shape),
     response: visitDetail,
     handler: async ({ request, params, body }) => {
       const { version, ...changes } = body
@@ -269,7 +268,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     tag,
     access,
     params: visitParams,
-    body: versioned.strict(),
+    body: submitInput,
     response: visitDetail,
     handler: async ({ request, params, body }) => {
       await submitVisit(pool, viewerOf(request), schoolOf(request).id, params.visitId, { expectedVersion: body.version }, clock())

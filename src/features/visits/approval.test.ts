@@ -344,3 +344,57 @@ describe('the code word (R-ITIN-2)', () => {
     assert.match(history, /Changed the code word/)
   })
 })
+
+describe('pages and the API check a decision alike (R-APPROVE-2, R-CANCEL-1)', () => {
+  /** The messages in a page's GOV.UK error summary. */
+  const summaryOf = (html: string) => {
+    const list = /govuk-error-summary__list">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? ''
+    return [...list.matchAll(/<li>([\s\S]*?)<\/li>/g)].map(([, item]) => textOf(item!))
+  }
+  const problemOf = (body: string) => (JSON.parse(body) as Problem).errors?.map((e) => e.detail) ?? [(JSON.parse(body) as Problem).detail]
+
+  it('R-APPROVE-2 R-CANCEL-1 the approve, refuse and cancel pages refuse what the API refuses, with the same message, and nothing changes', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor, head } = await awaitingApproval(ctx, s)
+    const tooLong = 'x'.repeat(5001)
+    const cases: Array<{ who: Agent; action: string; form: Record<string, string>; json: Record<string, unknown>; message: string }> = [
+      { who: head, action: 'refuse', form: { reason: tooLong }, json: { reason: tooLong }, message: 'The reason must be 5000 characters or fewer' },
+      { who: head, action: 'refuse', form: { reason: '   ' }, json: { reason: '   ' }, message: 'Give the reason for refusing the visit' },
+      { who: head, action: 'approve', form: { note: tooLong }, json: { note: tooLong }, message: 'The note must be 5000 characters or fewer' },
+      { who: head, action: 'approve', form: { version: 'yesterday' }, json: { version: 'yesterday' }, message: 'The version of the visit must be a whole number' },
+      { who: visitor, action: 'cancel', form: { reason: tooLong }, json: { reason: tooLong }, message: 'The reason must be 5000 characters or fewer' },
+      { who: visitor, action: 'cancel', form: { reason: '' }, json: { reason: '' }, message: 'Give the reason for cancelling the visit' },
+      { who: visitor, action: 'cancel', form: { reason: ['Moved away', 'Twice'] as unknown as string }, json: { reason: ['Moved away', 'Twice'] }, message: 'The reason must be text' },
+    ]
+    for (const { who, action, form, json, message } of cases) {
+      const page = await who.post(`/visits/${visitId}/${action}`, form)
+      assert.equal(page.statusCode, 400, `${action} page: ${textOf(page.body).slice(0, 300)}`)
+      assert.deepEqual(summaryOf(page.body), [message], `${action} page`)
+      const api = await who.json('POST', s.url(`/${visitId}/${action}`), json)
+      assert.equal(api.statusCode, 400, `${action} API`)
+      assert.deepEqual(problemOf(api.body), [message], `${action} API`)
+    }
+    const after = (await head.json('GET', s.url(`/${visitId}`))).json() as VisitJson
+    assert.equal(after.status, 'awaiting_approval')
+    assert.deepEqual(after.approvals.decisions, [])
+
+    // What both accept: the longest reason there may be.
+    const longest = await head.post(`/visits/${visitId}/refuse`, { reason: 'y'.repeat(5000) })
+    assert.equal(longest.statusCode, 303)
+  })
+
+  it('the pupils page and the API refuse a visit about nobody alike, with the same message', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah'))
+    const page = await visitor.post(`/visits/${visitId}/pupils`, {})
+    assert.equal(page.statusCode, 400)
+    assert.deepEqual(summaryOf(page.body), ['Choose at least one pupil to visit'])
+    const api = await visitor.json('PATCH', s.url(`/${visitId}`), { pupilIds: [] })
+    assert.equal(api.statusCode, 400)
+    assert.deepEqual(problemOf(api.body), ['Choose at least one pupil to visit'])
+    assert.equal(((await visitor.json('GET', s.url(`/${visitId}`))).json() as { pupils: unknown[] }).pupils.length, 1)
+  })
+})

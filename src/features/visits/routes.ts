@@ -6,6 +6,7 @@ import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { doneFlash } from '../../web/flash.ts'
 import { familyForPupil, listPupils, type Family } from '../pupils/repository.ts'
 import { listVisitingStaff } from '../readiness/repository.ts'
 import { vehiclesOf } from '../readiness/service.ts'
@@ -13,6 +14,8 @@ import { registerVisitApi } from './api.ts'
 import { statusLabels, visitStatuses } from '../../domain/visit-lifecycle.ts'
 import { addressesOfPupils, findVisit, readCodeWord, type Visit } from './repository.ts'
 import {
+  approveFromForm,
+  approveInput,
   fieldAnchor,
   fromForm,
   listFilter,
@@ -20,10 +23,14 @@ import {
   planChanges,
   planSectionTitles,
   planSections,
+  reasonFromForm,
+  reasonInput,
   riskAssessmentFromForm,
   riskAssessmentInput,
   roleOnVisitLabels,
   sectionOfField,
+  submitFromForm,
+  submitInput,
   type PlanSection,
 } from './schema.ts'
 import {
@@ -84,14 +91,6 @@ export function registerVisitRoutes(app: FastifyInstance): void {
   addNavigation({ href: '/visits', text: 'Visits', roles: visitUsers })
   addNavigation({ href: '/visits/approvals', text: 'Approvals', roles: approvalPageRoles })
   const { pool, clock } = app.deps
-
-  // Visit pages and API answers hold safeguarding detail and the code word: never kept in a browser or proxy cache.
-  app.addHook('onSend', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? ''
-    if (path === '/visits' || path.startsWith('/visits/') || /^\/api\/v1\/schools\/[^/]+\/visits(\/|$)/.test(path)) {
-      void reply.header('cache-control', 'private, no-store')
-    }
-  })
 
   // ------------------------------------------------------------ the list (R-CONF-1)
   app.get('/visits', { config: { access: users } }, async (request, reply) => {
@@ -159,7 +158,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
 
   app.post<V>('/visits/:visitId/pupils', { config: { access: users } }, async (request, reply) => {
     const visit = await requireVisit(request)
-    const form = parseForm(newVisitForm, request.body)
+    const form = parseForm(newVisitForm.extend(submitInput.shape), { ...(request.body as Record<string, unknown> | undefined), ...submitFromForm(request.body) })
     const fail = async (status: number, errors: FieldError[]) =>
       reply.status(status).page(view('pupils'), {
         title: 'Which pupils is the visit about?',
@@ -171,7 +170,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       })
     if (!form.ok) return fail(400, form.errors)
     try {
-      await changeVisit(pool, viewerOf(request), schoolOf(request).id, visit.id, { pupilIds: form.data.pupilIds }, { expectedVersion: versionOf(request.body) }, clock())
+      await changeVisit(pool, viewerOf(request), schoolOf(request).id, visit.id, { pupilIds: form.data.pupilIds }, { expectedVersion: form.data.version }, clock())
     } catch (error) {
       if (error instanceof HttpError && error.status < 500) return fail(error.status, error instanceof ValidationError ? error.fieldErrors : [{ field: 'pupilIds', message: error.message }])
       throw error
@@ -191,10 +190,12 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       const visit = await requireVisit(request)
       const fail = async (status: number, errors: FieldError[]) =>
         reply.status(status).page(view(`plan-${section}`), { ...(await sectionContext(request, visit, section, request.body)), ...planErrors(errors) })
-      const form = parseForm(planChanges, fromForm(section, request.body))
+      // The API's PATCH schema: the section's fields and the version (docs/decisions/0012).
+      const form = parseForm(planChanges.extend(submitInput.shape), { ...fromForm(section, request.body), ...submitFromForm(request.body) })
       if (!form.ok) return fail(400, form.errors)
+      const { version, ...changes } = form.data
       try {
-        await changeVisit(pool, viewerOf(request), schoolOf(request).id, visit.id, form.data, { expectedVersion: versionOf(request.body) }, clock())
+        await changeVisit(pool, viewerOf(request), schoolOf(request).id, visit.id, changes, { expectedVersion: version }, clock())
       } catch (error) {
         if (error instanceof ValidationError) return fail(400, error.fieldErrors)
         if (error instanceof HttpError && error.status < 500) return fail(error.status, [{ field: planSections[section][0], message: error.message }])
@@ -275,7 +276,6 @@ export function registerVisitRoutes(app: FastifyInstance): void {
   // ------------------------------------------------------------ the visit page: status, details, history
   const visitPage = async (request: FastifyRequest<V>, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
     const page = await viewVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, clock())
-    const flash = (request.query as { done?: string }).done
     const { visit } = page
     return reply.status(status).page(view('visit'), {
       title: `Visit: ${visit.pupils.map((p) => p.name).join(', ') || 'no pupils yet'}`,
@@ -287,7 +287,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       problems: page.problems.map((p) => ({ text: p.message, href: fieldHref(visit.id, p.field) })),
       noticeException: visit.policy.notice.exceptions.find((e) => e.id === visit.noticeExceptionId)?.label,
       raFields: visit.policy.riskAssessment.requiredFields.map((id) => ({ id, label: riskAssessmentFields[id] })),
-      flash: flash ? doneMessages[flash] : undefined,
+      flash: doneFlash(request, doneMessages),
       ...extra,
     })
   }
@@ -295,14 +295,17 @@ export function registerVisitRoutes(app: FastifyInstance): void {
   app.get<V>('/visits/:visitId', { config: { access: users } }, async (request, reply) => visitPage(request, reply))
 
   app.post<V>('/visits/:visitId/submit', { config: { access: users } }, async (request, reply) => {
+    const failed = (status: number, errors: FieldError[]) =>
+      visitPage(request, reply, {
+        errorList: errors.map((e) => ({ text: e.message, href: e.field === 'submit' || e.field === 'version' ? '#submit' : fieldHref(request.params.visitId, e.field) })),
+      }, status)
+    const form = parseForm(submitInput, submitFromForm(request.body))
+    if (!form.ok) return failed(400, form.errors)
     try {
-      await submitVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, { expectedVersion: versionOf(request.body) }, clock())
+      await submitVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, { expectedVersion: form.data.version }, clock())
     } catch (error) {
       if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
-        const errors = error instanceof ValidationError ? error.fieldErrors : [{ field: 'submit', message: error.message }]
-        return visitPage(request, reply, {
-          errorList: errors.map((e) => ({ text: e.message, href: e.field === 'submit' ? '#submit' : fieldHref(request.params.visitId, e.field) })),
-        }, error.status)
+        return failed(error.status, error instanceof ValidationError ? error.fieldErrors : [{ field: 'submit', message: error.message }])
       }
       throw error
     }
@@ -318,12 +321,16 @@ export function registerVisitRoutes(app: FastifyInstance): void {
   app.post<V>('/visits/:visitId/cancel', { config: { access: users } }, async (request, reply) => {
     const visit = await requireVisit(request)
     const body = (request.body ?? {}) as Record<string, unknown>
+    const failed = (status: number, errors: FieldError[]) =>
+      reply.status(status).page(view('cancel'), { title: 'Cancel the visit', visit, when: describeWhen(visit), values: body, ...errorView(errors) })
+    // The API's schema: the same limits and messages (docs/decisions/0012).
+    const form = parseForm(reasonInput, reasonFromForm(body))
+    if (!form.ok) return failed(400, form.errors)
     try {
-      await cancelVisit(pool, viewerOf(request), schoolOf(request).id, visit.id, { reason: String(body.reason ?? ''), version: versionOf(body) }, clock())
+      await cancelVisit(pool, viewerOf(request), schoolOf(request).id, visit.id, form.data, clock())
     } catch (error) {
       if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
-        const errors = error instanceof ValidationError ? error.fieldErrors : [{ field: 'reason', message: error.message }]
-        return reply.status(error.status).page(view('cancel'), { title: 'Cancel the visit', visit, when: describeWhen(visit), values: body, ...errorView(errors) })
+        return failed(error.status, error instanceof ValidationError ? error.fieldErrors : [{ field: 'reason', message: error.message }])
       }
       throw error
     }
@@ -406,15 +413,10 @@ export function registerVisitRoutes(app: FastifyInstance): void {
 
   app.post<V>('/visits/:visitId/approve', { config: { access: users } }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
+    const form = parseForm(approveInput, approveFromForm(body))
+    if (!form.ok) return decisionPage(request, reply, { values: body, ...errorView(form.errors) }, 400)
     try {
-      await approveVisit(
-        pool,
-        viewerOf(request),
-        schoolOf(request).id,
-        request.params.visitId,
-        { loneVisitSafe: body.loneVisitSafe === 'yes', note: String(body.note ?? ''), version: versionOf(body) },
-        clock(),
-      )
+      await approveVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, form.data, clock())
     } catch (error) {
       if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
         const errors = error instanceof ValidationError ? error.fieldErrors : [{ field: 'approve', message: error.message }]
@@ -427,8 +429,10 @@ export function registerVisitRoutes(app: FastifyInstance): void {
 
   app.post<V>('/visits/:visitId/refuse', { config: { access: users } }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
+    const form = parseForm(reasonInput, reasonFromForm(body))
+    if (!form.ok) return decisionPage(request, reply, { values: body, ...errorView(form.errors) }, 400)
     try {
-      await refuseVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, { reason: String(body.reason ?? ''), version: versionOf(body) }, clock())
+      await refuseVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, form.data, clock())
     } catch (error) {
       if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
         const errors = error instanceof ValidationError ? error.fieldErrors : [{ field: 'reason', message: error.message }]
@@ -440,12 +444,6 @@ export function registerVisitRoutes(app: FastifyInstance): void {
   })
 
   registerVisitApi(app)
-}
-
-function versionOf(body: unknown): number | undefined {
-  const raw = (body as Record<string, unknown> | undefined)?.version
-  const version = Number(raw)
-  return raw === undefined || raw === '' || !Number.isInteger(version) ? undefined : version
 }
 
 /** What a section page shows in its boxes, from the stored plan. */

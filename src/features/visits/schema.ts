@@ -45,9 +45,14 @@ const clockTime = (label: string) =>
 const optionalId = (message: string) =>
   z.preprocess((value) => (value === '' ? null : value), uuid(message).nullable())
 
+/** The pupils a visit is about: the new-visit and pupils pages and the API's pupilIds. A visit is about someone. */
+const pupilIdList = z
+  .array(uuid('Choose pupils from the list'), { error: 'Choose pupils from the list' })
+  .min(1, 'Choose at least one pupil to visit')
+
 /** Every part of a plan, each optional: a draft is filled in over several pages; PATCH sends what changes. */
 export const planChanges = z.strictObject({
-  pupilIds: z.array(uuid('Choose pupils from the list'), { error: 'Choose pupils from the list' }).optional(),
+  pupilIds: pupilIdList.optional(),
   contactIds: z.array(uuid('Choose adults from the list'), { error: 'Choose adults from the list' }).optional(),
   addressId: optionalId('Choose an address from the list').optional(),
   purposeId: z
@@ -203,7 +208,7 @@ export function isRealDate(value: string): boolean {
 
 /** The new-visit page: the pupils the visit is about. */
 export const newVisitForm = z.object({
-  pupilIds: z.preprocess(asArray, z.array(uuid('Choose pupils from the list')).min(1, 'Choose at least one pupil to visit')),
+  pupilIds: z.preprocess(asArray, pupilIdList),
 })
 
 export const riskAssessmentActions = ['save', 'complete', 'sign_off', 'reopen'] as const
@@ -245,18 +250,57 @@ export function riskAssessmentFromForm(body: unknown): Record<string, unknown> {
   }
 }
 
+/**
+ * The visit's version as the person last saw it: a change made from an out-of-date copy is refused.
+ * Pages send it in a hidden field, as text; `decisionFormVersion` turns that into the number the API sends.
+ */
+const version = z.int({ error: 'The version of the visit must be a whole number' }).optional()
+
+/** Sending a plan for risk assessment: page and API. */
+export const submitInput = z.strictObject({ version })
+
 export const approveInput = z.strictObject({
   /** R-STAFF-2: the approver's explicit decision that a lone visit is safe and appropriate. */
   loneVisitSafe: flag('Whether the lone visit is safe').optional(),
   note: text('The note').optional(),
-  version: z.int().optional(),
+  version,
 })
 export type ApproveInput = z.infer<typeof approveInput>
 
+/** Refusing or cancelling a visit, with the reason: page and API (a blank reason is refused by the service, per action). */
 export const reasonInput = z.strictObject({
   reason: text('The reason').default(''),
-  version: z.int().optional(),
+  version,
 })
+
+/**
+ * The approve, refuse, cancel and submit pages' forms as the API's bodies, so the same schema checks both
+ * (docs/decisions/0012): only the fields the action has are read, a ticked box is `true`, and the hidden
+ * version is a number when it is one (anything else is left for the schema to refuse).
+ */
+export function approveFromForm(body: unknown): Record<string, unknown> {
+  const form = formOf(body)
+  return { loneVisitSafe: asArray(form.loneVisitSafe).includes('yes'), note: form.note ?? '', ...versionFromForm(form) }
+}
+
+export function reasonFromForm(body: unknown): Record<string, unknown> {
+  const form = formOf(body)
+  return { reason: form.reason ?? '', ...versionFromForm(form) }
+}
+
+export function submitFromForm(body: unknown): Record<string, unknown> {
+  return versionFromForm(formOf(body))
+}
+
+function formOf(body: unknown): Body {
+  return (body && typeof body === 'object' ? body : {}) as Body
+}
+
+function versionFromForm(form: Body): { version?: unknown } {
+  const raw = form.version
+  if (raw === undefined || raw === '') return {}
+  return { version: typeof raw === 'string' && /^\d{1,9}$/.test(raw.trim()) ? Number(raw) : raw }
+}
 
 export const listFilter = z.object({
   status: z.string().trim().optional().transform((value) => value || undefined),

@@ -47,7 +47,7 @@ export const hartonAcademy2024: Policy = {
   },
   family: { mayDeclineVisits: d.familyMayDeclineVisits },
   hours: { kind: 'school', week: d.week, outOfHours: d.outOfHours },
-  itinerary: { codeWordRequired: true, contingencyPlanRequired: true },
+  itinerary: { codeWordRequired: true, contingencyPlanRequired: true, calendarDetail: d.calendarDetail },
   checkIns: {
     monitoredBy: ['office'],
     initiatedBy: 'visitor',
@@ -138,6 +138,7 @@ export const hartonAcademy2024: Policy = {
     hours: source.notStated('school hours Monday to Friday 08:30 to 16:30; out-of-hours visits approved by the headteacher with a named responsible contact.'),
     'itinerary.codeWordRequired': source.stated('6.2', 'agree a code word (safe word) or phrase to alert a colleague that you need assistance or should leave.'),
     'itinerary.contingencyPlanRequired': source.stated('6.2', 'Have a contingency plan if things go wrong, e.g. if the car breaks down or you get lost'),
+    'itinerary.calendarDetail': source.notStated("calendar feeds name the pupils by their initials and give only the first part of the postcode, with a link to the visit in Doorstep; children's names and home addresses are not sent to the calendar provider."),
     'checkIns.monitoredBy': source.interpreted('6.3, 8', 'Office staff/line manager should attempt to make contact with employees via phone to establish contact.', 'The school office monitors the check-ins.'),
     'checkIns.initiatedBy': source.stated('6.3', 'Make sure you make contact with the Academy via phone (email/text/phone call) every 30 minutes/at the end of the home visit(s).'),
     'checkIns.repeatEveryMinutes': source.stated('6.3', 'Make sure you make contact with the Academy via phone (email/text/phone call) every 30 minutes/at the end of the home visit(s).'),

@@ -40,7 +40,7 @@ export const kingsAcademyGomer2024: Policy = {
     week: d.week,
     outOfHours: { allowed: true, approverRoles: ['associate_head', 'dsl'], responsibleContactRequired: true },
   },
-  itinerary: { codeWordRequired: false, contingencyPlanRequired: false },
+  itinerary: { codeWordRequired: false, contingencyPlanRequired: false, calendarDetail: d.calendarDetail },
   checkIns: {
     monitoredBy: ['office'],
     initiatedBy: 'visitor',
@@ -138,6 +138,7 @@ export const kingsAcademyGomer2024: Policy = {
     ),
     'hours.outOfHours.responsibleContactRequired': source.notStated('a named responsible contact monitors an out-of-hours visit (R-HOURS-1).'),
     itinerary: source.notStated('no code word or contingency plan is asked for.'),
+    'itinerary.calendarDetail': source.notStated("calendar feeds name the pupils by their initials and give only the first part of the postcode, with a link to the visit in Doorstep; children's names and home addresses are not sent to the calendar provider."),
     'checkIns.monitoredBy': source.stated('2.2', 'Staff must inform the school office of their estimated arrival and departure times'),
     'checkIns.initiatedBy': source.stated('2.2', 'Staff must inform the school office of their estimated arrival and departure times'),
     'checkIns.atArrival': source.interpreted(

@@ -35,7 +35,7 @@ export const morecambeRoad2024: Policy = {
   notice: { required: true, choiceOfTimes: true, exceptions: d.noticeExceptions },
   family: { mayDeclineVisits: d.familyMayDeclineVisits },
   hours: { kind: 'school', week: d.week, outOfHours: d.outOfHours },
-  itinerary: { codeWordRequired: false, contingencyPlanRequired: false },
+  itinerary: { codeWordRequired: false, contingencyPlanRequired: false, calendarDetail: d.calendarDetail },
   checkIns: {
     monitoredBy: ['office'],
     initiatedBy: 'visitor',
@@ -134,6 +134,7 @@ export const morecambeRoad2024: Policy = {
     family: source.notStated('declines are not tracked as a right to refuse visits.'),
     hours: source.notStated('school hours Monday to Friday 08:30 to 16:30; out-of-hours visits approved by the headteacher with a named responsible contact.'),
     itinerary: source.notStated('no code word or contingency plan is asked for.'),
+    'itinerary.calendarDetail': source.notStated("calendar feeds name the pupils by their initials and give only the first part of the postcode, with a link to the visit in Doorstep; children's names and home addresses are not sent to the calendar provider."),
     'checkIns.monitoredBy': source.stated('Personal safety', "Staff members will 'check in' by calling the school office to update the school office of their whereabouts"),
     'checkIns.initiatedBy': source.stated('Personal safety', "Staff members will 'check in' by calling the school office to update the school office of their whereabouts"),
     'checkIns.atArrival': source.interpreted(

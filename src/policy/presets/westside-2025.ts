@@ -52,7 +52,7 @@ export const westside2025: Policy = {
     week: d.week,
     outOfHours: { allowed: true, approverRoles: ['headteacher'], responsibleContactRequired: true },
   },
-  itinerary: { codeWordRequired: true, contingencyPlanRequired: false },
+  itinerary: { codeWordRequired: true, contingencyPlanRequired: false, calendarDetail: d.calendarDetail },
   checkIns: {
     monitoredBy: ['office'],
     initiatedBy: 'visitor',
@@ -183,6 +183,7 @@ export const westside2025: Policy = {
       'A code word will be established to enable staff to discreetly alert that help is needed if required during a phone call or text.',
     ),
     'itinerary.contingencyPlanRequired': source.notStated('no contingency plan is asked for.'),
+    'itinerary.calendarDetail': source.notStated("calendar feeds name the pupils by their initials and give only the first part of the postcode, with a link to the visit in Doorstep; children's names and home addresses are not sent to the calendar provider."),
     'checkIns.monitoredBy': source.stated('Personal safety', 'The school office will check in by calling a staff member ten minutes into a visit’s scheduled start time.'),
     'checkIns.firstCheck': source.stated('Personal safety', 'The school office will check in by calling a staff member ten minutes into a visit’s scheduled start time.'),
     'checkIns.initiatedBy': source.stated('Personal safety', 'Thereafter, staff will notify the school office every two hours to confirm there are no concerns.'),

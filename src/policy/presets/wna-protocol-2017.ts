@@ -31,7 +31,7 @@ export const wnaProtocol2017: Policy = {
   notice: { required: true, choiceOfTimes: true, exceptions: [] },
   family: { mayDeclineVisits: true },
   hours: { kind: 'school', week: d.week, outOfHours: d.outOfHours },
-  itinerary: { codeWordRequired: false, contingencyPlanRequired: false },
+  itinerary: { codeWordRequired: false, contingencyPlanRequired: false, calendarDetail: d.calendarDetail },
   checkIns: {
     monitoredBy: ['headteacher'],
     initiatedBy: 'visitor',
@@ -125,6 +125,7 @@ export const wnaProtocol2017: Policy = {
     family: source.stated('Working in Partnership with Parents/Carers', 'Accept families’ rights not to want a home visit'),
     hours: source.notStated('school hours Monday to Friday 08:30 to 16:30; out-of-hours visits approved by the headteacher with a named responsible contact.'),
     itinerary: source.notStated('no code word or contingency plan is asked for.'),
+    'itinerary.calendarDetail': source.notStated("calendar feeds name the pupils by their initials and give only the first part of the postcode, with a link to the visit in Doorstep; children's names and home addresses are not sent to the calendar provider."),
     'checkIns.monitoredBy': source.stated('Health and Safety', 'Inform the headteacher as you leave school and text as you return'),
     'checkIns.initiatedBy': source.stated('Health and Safety', 'Inform the headteacher as you leave school and text as you return'),
     'checkIns.atLeavingSchool': source.stated('Health and Safety', 'Inform the headteacher as you leave school and text as you return'),
