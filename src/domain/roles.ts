@@ -34,6 +34,14 @@ export function isSchoolRole(value: string): value is SchoolRole {
 }
 
 /**
+ * Whether someone holding `held` holds at least one of `wanted`: the one way Doorstep asks
+ * "may this person …" of a list of roles (routes, services, the menu). No roles wanted: false.
+ */
+export function holdsAnyRole(held: readonly SchoolRole[], wanted: readonly SchoolRole[]): boolean {
+  return wanted.some((role) => held.includes(role))
+}
+
+/**
  * How each role reads inside a sentence of a policy or a message ("approved by the headteacher").
  * `roleLabels` are for form labels and lists; these are for prose.
  */

@@ -1,6 +1,6 @@
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { ForbiddenError } from '../../web/errors.ts'
 import { hashToken, newToken } from '../auth/sessions.ts'
 import type { Staff } from '../pupils/service.ts'
@@ -32,10 +32,8 @@ const FEED_MAX_EVENTS = 1000
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
-const holds = (staff: Pick<Staff, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => staff.roles.includes(role))
-
-export const mayHoldPersonalFeed = (staff: Pick<Staff, 'roles'>) => holds(staff, personalFeedHolders)
-export const mayManageOfficeFeed = (staff: Pick<Staff, 'roles'>) => holds(staff, officeFeedManagers)
+export const mayHoldPersonalFeed = (staff: Pick<Staff, 'roles'>) => holdsAnyRole(staff.roles, personalFeedHolders)
+export const mayManageOfficeFeed = (staff: Pick<Staff, 'roles'>) => holdsAnyRole(staff.roles, officeFeedManagers)
 
 export function feedUrl(publicUrl: URL, token: string): string {
   return new URL(`/calendar/feeds/${token}.ics`, publicUrl).toString()

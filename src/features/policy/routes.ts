@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { schoolRoles } from '../../domain/roles.ts'
+import { holdsAnyRole, schoolRoles } from '../../domain/roles.ts'
 import { formatDate } from '../../domain/dates.ts'
 import { renderPolicyPdf } from '../../policy/document.ts'
 import { listPresets } from '../../policy/presets.ts'
@@ -78,7 +78,7 @@ export function registerPolicyRoutes(app: FastifyInstance): void {
       pdfHref: '/policy.pdf',
       current: true,
       canEdit: mayEditPolicy(school.roles),
-      canSeeSources: school.roles.some((role) => (sourceReaders as readonly string[]).includes(role)),
+      canSeeSources: holdsAnyRole(school.roles, sourceReaders),
       flash: flashOf(request),
     })
   })

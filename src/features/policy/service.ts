@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
 import { formatDate } from '../../domain/dates.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { adoptedPolicy } from '../../policy/adopt.ts'
 import { changedParagraphs, changedSettings, markChangedSources, policySettings } from '../../policy/changes.ts'
 import { policyDocument, type PolicyDocument } from '../../policy/document.ts'
@@ -40,7 +40,7 @@ export const sourceReaders = ['headteacher', 'school_admin', 'governor'] as cons
 export type PolicyContext = { schoolId: string; schoolName: string; roles: readonly SchoolRole[]; actor: Actor; now: Date }
 
 export function mayEditPolicy(roles: readonly SchoolRole[]): boolean {
-  return roles.some((role) => (policyEditors as readonly SchoolRole[]).includes(role))
+  return holdsAnyRole(roles, policyEditors)
 }
 
 export function assertMayEditPolicy(roles: readonly SchoolRole[]): void {

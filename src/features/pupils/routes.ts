@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { holdsAnyRole } from '../../domain/roles.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
@@ -32,7 +33,6 @@ import {
   createPupil,
   clearNoAppointmentsFlag,
   familyRecordKeepers,
-  holdsAny,
   linkExistingAdult,
   mayClearNoAppointments,
   mayReadRestrictedNotes,
@@ -120,7 +120,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     const form = parseForm(pupilSearch, request.query)
     const query = request.query as Record<string, string | undefined>
     if (!form.ok) {
-      return reply.status(400).page(view('list'), { title: 'Pupils', q: query.q ?? '', pupils: [], total: 0, mayImport: holdsAny(school, pupilImporters), ...errorView(form.errors) })
+      return reply.status(400).page(view('list'), { title: 'Pupils', q: query.q ?? '', pupils: [], total: 0, mayImport: holdsAnyRole(school.roles, pupilImporters), ...errorView(form.errors) })
     }
     const { q, page } = form.data
     const { rows, total } = await listPupils(pool, school.id, { q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
@@ -130,7 +130,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
       q,
       pupils: rows,
       total,
-      mayImport: holdsAny(school, pupilImporters),
+      mayImport: holdsAnyRole(school.roles, pupilImporters),
       previousHref: page > 1 ? link(page - 1) : undefined,
       nextHref: page * PAGE_SIZE < total ? link(page + 1) : undefined,
     })
@@ -572,8 +572,8 @@ function pupilPageContext(staff: Staff, family: Family, now: Date) {
     pupil,
     age: ageOn(pupil.dateOfBirth, now),
     attendanceBand: attendanceBand(pupil.attendancePercent),
-    mayKeepRecords: holdsAny(staff, familyRecordKeepers),
-    mayPlan: holdsAny(staff, visitPlanners),
+    mayKeepRecords: holdsAnyRole(staff.roles, familyRecordKeepers),
+    mayPlan: holdsAnyRole(staff.roles, visitPlanners),
     mayClear: mayClearNoAppointments(staff),
     mayReadNotes: mayReadRestrictedNotes(staff),
     adultsWithNoAppointments: family.adults.filter((adult) => adult.noAppointments),

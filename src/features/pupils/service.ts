@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type pg from 'pg'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import {
@@ -78,12 +78,11 @@ export function staffOf(request: FastifyRequest): Staff {
   return { actor: actorOf(request), schoolId: school.id, roles: school.roles }
 }
 
-export const holdsAny = (staff: Pick<Staff, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => staff.roles.includes(role))
-export const mayReadRestrictedNotes = (staff: Pick<Staff, 'roles'>) => holdsAny(staff, restrictedNoteReaders)
-export const mayClearNoAppointments = (staff: Pick<Staff, 'roles'>) => holdsAny(staff, caseReviewers)
+export const mayReadRestrictedNotes = (staff: Pick<Staff, 'roles'>) => holdsAnyRole(staff.roles, restrictedNoteReaders)
+export const mayClearNoAppointments = (staff: Pick<Staff, 'roles'>) => holdsAnyRole(staff.roles, caseReviewers)
 
 function requireRole(staff: Staff, roles: readonly SchoolRole[], message?: string): void {
-  if (!holdsAny(staff, roles)) throw new ForbiddenError(message)
+  if (!holdsAnyRole(staff.roles, roles)) throw new ForbiddenError(message)
 }
 
 const londonDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })

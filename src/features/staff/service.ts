@@ -1,7 +1,7 @@
 import type { Actor } from '../../audit/audit.ts'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import { roleLabels } from '../../domain/roles.ts'
+import { holdsAnyRole, roleLabels } from '../../domain/roles.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import { staffAdmins } from '../../web/navigation.ts'
 import { endAllSessions } from '../auth/sessions.ts'
@@ -149,7 +149,7 @@ export async function setActive(pool: Pool, actor: Actor, schoolId: string, user
 async function managesAccount(pool: Pool, actor: Actor, userId: string): Promise<boolean> {
   if (!actor.userId) return true
   const [theirs, mine] = await Promise.all([schoolsOf(pool, userId), schoolsOf(pool, actor.userId)])
-  return theirs.every((school) => mine.some((s) => s.id === school.id && s.roles.some((role) => (staffAdmins as readonly string[]).includes(role))))
+  return theirs.every((school) => mine.some((s) => s.id === school.id && holdsAnyRole(s.roles, staffAdmins)))
 }
 
 export async function requireStaff(pool: Pool, schoolId: string, userId: string): Promise<StaffMember> {

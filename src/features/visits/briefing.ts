@@ -2,7 +2,7 @@ import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
 import { plannedCheckIns, type CheckInInitiator, type Itinerary } from '../../domain/check-in-schedule.ts'
 import { formatMinutes } from '../../domain/dates.ts'
-import { describeRoles, joinWords, type SchoolRole } from '../../domain/roles.ts'
+import { describeRoles, holdsAnyRole, joinWords, type SchoolRole } from '../../domain/roles.ts'
 import { riskAssessmentFields, type escalationActions } from '../../policy/schema.ts'
 import { ConflictError, ForbiddenError, NotFoundError } from '../../web/errors.ts'
 import { agenciesOfPupil, familyForPupil, hazardsForAddress, type Agency, type Hazard, type Pupil, type RestrictedNotes } from '../pupils/repository.ts'
@@ -88,7 +88,7 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
   let visit = await findVisit(pool, schoolId, visitId)
   if (!visit) throw new NotFoundError('There is no visit with that id in this school.')
   const onVisit = visit.staff.some((person) => person.userId === viewer.userId)
-  if (!onVisit && !briefingReaders.some((role) => viewer.roles.includes(role))) {
+  if (!onVisit && !holdsAnyRole(viewer.roles, briefingReaders)) {
     throw new ForbiddenError('The briefing is only for the staff going on this visit, the school office, and the DSL or headteacher.')
   }
   if (visit.status === 'refused' || visit.status === 'cancelled') {
@@ -106,7 +106,7 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
   })
 
   const codeWord = canSeeCodeWord(viewer, current) ? await readCodeWord(pool, schoolId, visitId) : undefined
-  const seeRestricted = onVisit || restrictedNoteReaders.some((role) => viewer.roles.includes(role))
+  const seeRestricted = onVisit || holdsAnyRole(viewer.roles, restrictedNoteReaders)
   const staff = { actor: { userId: viewer.userId, name: viewer.name }, schoolId, roles: viewer.roles }
 
   const pupils: BriefingPupil[] = []

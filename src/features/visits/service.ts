@@ -14,7 +14,7 @@ import {
 import { formatDate } from '../../domain/dates.ts'
 import { checkHours, londonDate } from '../../domain/hours.ts'
 import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
-import { describeRoles, roleLabels, type SchoolRole } from '../../domain/roles.ts'
+import { describeRoles, holdsAnyRole, roleLabels, type SchoolRole } from '../../domain/roles.ts'
 import { checkStaffing, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
 import { actorOf as requestActor, schoolOf } from '../../web/auth-plugin.ts'
@@ -104,25 +104,24 @@ export function viewerOf(request: FastifyRequest): Viewer {
   return { userId: actor.userId, name: actor.name, roles: schoolOf(request).roles }
 }
 
-const holds = (viewer: Pick<Viewer, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => viewer.roles.includes(role))
 const isOnVisit = (viewer: Pick<Viewer, 'userId'>, visit: Pick<Visit, 'staff'>) => visit.staff.some((person) => person.userId === viewer.userId)
 
 export function canView(viewer: Viewer, visit: Pick<Visit, 'staff' | 'createdBy'>): boolean {
-  return holds(viewer, seeAllVisits) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
+  return holdsAnyRole(viewer.roles, seeAllVisits) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
 }
 
 export function canEdit(viewer: Viewer, visit: Pick<Visit, 'staff' | 'createdBy'>): boolean {
-  return holds(viewer, visitLeaders) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
+  return holdsAnyRole(viewer.roles, visitLeaders) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
 }
 
 /** R-ITIN-2: the visitors on the visit, the office, and the DSL/head. */
 export function canSeeCodeWord(viewer: Viewer, visit: Pick<Visit, 'staff'>): boolean {
-  return isOnVisit(viewer, visit) || holds(viewer, codeWordReaders)
+  return isOnVisit(viewer, visit) || holdsAnyRole(viewer.roles, codeWordReaders)
 }
 
 /** Holds one of the roles, where 'visitor' means "one of the visitors on this visit". */
 function actsAs(viewer: Viewer, roles: readonly SchoolRole[], visit: Pick<Visit, 'staff'>): boolean {
-  return roles.some((role) => (role === 'visitor' ? isOnVisit(viewer, visit) : viewer.roles.includes(role)))
+  return holdsAnyRole(viewer.roles, roles.filter((role) => role !== 'visitor')) || (roles.includes('visitor') && isOnVisit(viewer, visit))
 }
 
 export function canWorkOnRiskAssessment(viewer: Viewer, visit: Visit): boolean {
@@ -650,7 +649,7 @@ function assertMayEdit(viewer: Viewer, visit: Visit): void {
  * defaults to the first pupil's main address.
  */
 export async function createVisit(pool: Pool, viewer: Viewer, schoolId: string, changes: PlanChanges, now: Date): Promise<string> {
-  if (!holds(viewer, visitUsers)) throw new ForbiddenError('Only staff who plan home visits can plan a visit.')
+  if (!holdsAnyRole(viewer.roles, visitUsers)) throw new ForbiddenError('Only staff who plan home visits can plan a visit.')
   return inTransaction(pool, async (client) => {
     const policyVersion = await currentPolicy(client, schoolId, now)
     let plan = merge(emptyPlan, changes)
@@ -1322,8 +1321,8 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
 
 /** R-CONF-1: office and leaders see every visit; visitors the ones they are on or planned. */
 export async function visitsFor(pool: Pool, viewer: Viewer, schoolId: string, filter: Omit<VisitListFilter, 'visibleTo'>): Promise<VisitListRow[]> {
-  if (!holds(viewer, visitUsers)) throw new ForbiddenError()
-  return listVisits(pool, schoolId, { ...filter, ...(holds(viewer, seeAllVisits) ? {} : { visibleTo: viewer.userId }) })
+  if (!holdsAnyRole(viewer.roles, visitUsers)) throw new ForbiddenError()
+  return listVisits(pool, schoolId, { ...filter, ...(holdsAnyRole(viewer.roles, seeAllVisits) ? {} : { visibleTo: viewer.userId }) })
 }
 
 export type WorkQueue = {
@@ -1342,7 +1341,7 @@ export async function workQueue(pool: Pool, viewer: Viewer, schoolId: string): P
     if (visit.status === 'awaiting_approval') {
       const picture = approvalPicture(viewer, visit)
       if (picture.mine.ok) queue.toApprove.push({ visit, covers: picture.mine.covers })
-      else if (holds(viewer, approvalPageRoles) && picture.needed.some((a) => a.roles.some((role) => viewer.roles.includes(role)))) {
+      else if (holdsAnyRole(viewer.roles, approvalPageRoles) && picture.needed.some((a) => holdsAnyRole(viewer.roles, a.roles))) {
         queue.waitingForOthers.push({ visit, reason: picture.mine.reason })
       }
     } else if (visit.riskAssessment) {
