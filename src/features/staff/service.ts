@@ -6,20 +6,38 @@ import { ConflictError, NotFoundError, ValidationError } from '../../web/errors.
 import { staffAdmins } from '../../web/navigation.ts'
 import { endAllSessions } from '../auth/sessions.ts'
 import { hashPassword, temporaryPassword } from '../auth/passwords.ts'
-import { findStaffMember, findUserByEmail, insertUser, replaceRoles, schoolsOf, type StaffMember } from './repository.ts'
+import {
+  findStaffMember,
+  findUserByEmail,
+  insertUser,
+  organisationOfSchool,
+  replaceRoles,
+  schoolsOf,
+  worksInOrganisation,
+  type StaffMember,
+} from './repository.ts'
 import type { StaffDetails } from './schema.ts'
 
 const describeRoles = (roles: readonly (keyof typeof roleLabels)[]) => roles.map((r) => roleLabels[r]).join(', ')
 
 /**
- * Adds someone to a school's staff. A person already known to Doorstep (same email, e.g.
- * working across a trust's schools) gains roles here and keeps their password; a new person
- * gets a temporary password, returned once for the admin to hand over.
+ * Adds someone to a school's staff: someone new to Doorstep gets an account and a temporary
+ * password, returned once for the admin to hand over; someone who already works at a school of
+ * the same organisation (trust or local authority) gains roles here and keeps their password.
+ * Nobody else can be added (docs/decisions/0009): an account that works only outside the
+ * organisation, or nowhere, is refused with the same words whichever it is, and nothing about
+ * the account (name, mobile, schools) is shown.
  */
 export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string, details: StaffDetails, now: Date) {
   const alreadyOnStaff = () => new ConflictError(`${details.email} is already on this school’s staff. Change their roles on their page instead.`)
+  const organisation = await organisationOfSchool(pool, schoolId)
+  const cannotAdd = () =>
+    new ConflictError(
+      `Doorstep cannot add ${details.email} to ${organisation.schoolName}. You can add people who are new to Doorstep, and people who already work at a school of ${organisation.name}. Check the email address with the person, or ask your trust or local authority admin.`,
+    )
   const known = await findUserByEmail(pool, details.email)
   if (known && (await findStaffMember(pool, schoolId, known.id))) throw alreadyOnStaff()
+  if (known && !(await worksInOrganisation(pool, known.id, organisation.id))) throw cannotAdd()
   const password = known ? undefined : temporaryPassword()
   const passwordHash = password ? await hashPassword(password) : undefined
   return inTransaction(pool, async (client) => {
@@ -28,6 +46,7 @@ export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string,
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`staff-email:${details.email.toLowerCase()}`])
     const existing = await findUserByEmail(client, details.email)
     if (existing && (await findStaffMember(client, schoolId, existing.id))) throw alreadyOnStaff()
+    if (existing && !(await worksInOrganisation(client, existing.id, organisation.id))) throw cannotAdd()
     const id = existing?.id ?? (await insertUser(client, { ...details, passwordHash: passwordHash! }))
     await replaceRoles(client, schoolId, id, details.roles)
     await recordAudit(client, {
