@@ -101,6 +101,16 @@ export function isEditable(status: VisitStatus): boolean {
   return status === 'draft' || status === 'awaiting_risk_assessment' || status === 'awaiting_approval' || status === 'approved'
 }
 
+/**
+ * An approver has approved the visit as it now stands and it has not finished: the staff going
+ * may read what they need for it, its code word and the pupils' restricted notes (R-ITIN-2,
+ * R-CONF-1, docs/decisions/0010). Any change to its staff, pupils, adults, address, time or code
+ * word takes it out of this state until it is approved again (`effectOfChange`).
+ */
+export function isClearedToGo(status: VisitStatus): boolean {
+  return status === 'approved' || status === 'in_progress'
+}
+
 /** Statuses in which a visit is still ahead of its visitors: a new risk re-opens its assessment (R-RISK-2). */
 export function isUpcoming(status: VisitStatus): boolean {
   return status === 'awaiting_risk_assessment' || status === 'awaiting_approval' || status === 'approved'
