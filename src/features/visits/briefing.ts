@@ -2,7 +2,7 @@ import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
 import { plannedCheckIns, type CheckInInitiator, type Itinerary } from '../../domain/check-in-schedule.ts'
 import { formatMinutes } from '../../domain/dates.ts'
-import { describeRoles, holdsAnyRole, joinWords, type SchoolRole } from '../../domain/roles.ts'
+import { describeRoles, joinWords, type SchoolRole } from '../../domain/roles.ts'
 import { riskAssessmentFields, type escalationActions } from '../../policy/schema.ts'
 import { ConflictError, ForbiddenError, NotFoundError } from '../../web/errors.ts'
 import { agenciesOfPupil, familyForPupil, hazardsForAddress, type Agency, type Hazard, type Pupil, type RestrictedNotes } from '../pupils/repository.ts'
@@ -10,7 +10,7 @@ import { mayReadRestrictedNotes, readRestrictedNotes } from '../pupils/service.t
 import { listStaff } from '../staff/repository.ts'
 import { statusLabels } from './lifecycle.ts'
 import { findVisit, insertEvent, readCodeWord, type Visit } from './repository.ts'
-import { canSeeCodeWord, refreshRiskAssessment, type Viewer } from './service.ts'
+import { canReadBriefing, canSeeCodeWord, refreshRiskAssessment, type Viewer } from './service.ts'
 import { londonParts } from './times.ts'
 
 /**
@@ -24,9 +24,6 @@ import { londonParts } from './times.ts'
  * and the staff on THIS visit once it is approved; every read of them is audited there. Every view of the briefing goes into the visit's history and the
  * audit log.
  */
-
-/** Besides the staff going on the visit, who may read its briefing. */
-export const briefingReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
 
 /** The statuses a visit is approved in: anything else gets the "not approved yet" warning. */
 const approvedStatuses = new Set(['approved', 'in_progress', 'completed'])
@@ -87,7 +84,7 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
   let visit = await findVisit(pool, schoolId, visitId)
   if (!visit) throw new NotFoundError('There is no visit with that id in this school.')
   const onVisit = visit.staff.some((person) => person.userId === viewer.userId)
-  if (!onVisit && !holdsAnyRole(viewer.roles, briefingReaders)) {
+  if (!canReadBriefing(viewer, visit)) {
     throw new ForbiddenError('The briefing is only for the staff going on this visit, the school office, and the DSL or headteacher.')
   }
   if (visit.status === 'refused' || visit.status === 'cancelled') {

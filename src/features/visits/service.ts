@@ -39,6 +39,7 @@ import { staffReadiness, vehicleFor } from '../readiness/service.ts'
 import { checkVehicle, vehicleName } from '../readiness/vehicle-rules.ts'
 import {
   effectOfChange,
+  isClearedToGo,
   isEditable,
   isUpcoming,
   planPartLabels,
@@ -95,6 +96,8 @@ export const seeAllVisits = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'asso
 export const codeWordReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
 /** Senior staff who may change or cancel any visit. */
 export const visitLeaders = ['dsl', 'deputy_dsl', 'headteacher', 'associate_head', 'slt'] as const satisfies readonly SchoolRole[]
+/** R-BRIEF-1, R-CONF-1: besides the staff going on the visit, who may read its briefing. */
+export const briefingReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
 /** Roles that approve visits under one of the presets: they see the approvals page (which lists only what they may decide). */
 export const approvalPageRoles = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const satisfies readonly SchoolRole[]
 
@@ -114,9 +117,24 @@ export function canEdit(viewer: Viewer, visit: Pick<Visit, 'staff' | 'createdBy'
   return holdsAnyRole(viewer.roles, visitLeaders) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
 }
 
-/** R-ITIN-2: the visitors on the visit, the office, and the DSL/head. */
-export function canSeeCodeWord(viewer: Viewer, visit: Pick<Visit, 'staff'>): boolean {
-  return isOnVisit(viewer, visit) || holdsAnyRole(viewer.roles, codeWordReaders)
+/**
+ * R-ITIN-2: the office and the DSL/head roles; the staff going on the visit once it is cleared to
+ * go (approved or in progress). Adding yourself to a visit, or changing its code word, sends an
+ * approved visit back for approval, so nobody reads the word without an approver having seen them
+ * on the visit (docs/decisions/0010).
+ */
+export function canSeeCodeWord(viewer: Viewer, visit: Pick<Visit, 'staff' | 'status'>): boolean {
+  return holdsAnyRole(viewer.roles, codeWordReaders) || (isOnVisit(viewer, visit) && isClearedToGo(visit.status))
+}
+
+/** The briefing: the staff going on the visit and the briefing readers (its code word and notes follow their own rules). */
+export function canReadBriefing(viewer: Viewer, visit: Pick<Visit, 'staff'>): boolean {
+  return isOnVisit(viewer, visit) || holdsAnyRole(viewer.roles, briefingReaders)
+}
+
+/** Going on the visit, but not reading its code word until the visit is approved. */
+export function seesCodeWordOnApproval(viewer: Viewer, visit: Pick<Visit, 'staff' | 'status'>): boolean {
+  return isOnVisit(viewer, visit) && !canSeeCodeWord(viewer, visit)
 }
 
 /** Holds one of the roles, where 'visitor' means "one of the visitors on this visit". */
@@ -275,7 +293,7 @@ function planDiff(before: PlanState, after: PlanState): { parts: PlanPart[]; fie
     responsibleContactUserId: 'time',
     staff: 'staff',
     vehicleId: 'vehicle',
-    codeWord: 'itinerary',
+    codeWord: 'codeWord',
     contingencyPlan: 'itinerary',
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(normalise(a)) === JSON.stringify(normalise(b))
@@ -1275,6 +1293,9 @@ export type VisitView = {
     signOffRiskAssessment: boolean
     decide: boolean
     seeCodeWord: boolean
+    readBriefing: boolean
+    /** Going on the visit: they will read the code word once it is approved. */
+    seeCodeWordOnApproval: boolean
   }
 }
 
@@ -1315,6 +1336,8 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
       signOffRiskAssessment: ra?.status === 'completed' && visit.status === 'awaiting_risk_assessment' && canSignOffRiskAssessment(viewer, visit),
       decide: visit.status === 'awaiting_approval' && ra?.status === 'signed_off' && approval.mine.ok,
       seeCodeWord,
+      seeCodeWordOnApproval: seesCodeWordOnApproval(viewer, visit),
+      readBriefing: canReadBriefing(viewer, visit) && visit.status !== 'refused' && visit.status !== 'cancelled',
     },
   }
 }
