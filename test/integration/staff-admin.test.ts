@@ -235,7 +235,7 @@ describe('staff admin: adding a member of staff', () => {
 describe('staff admin: changing details and roles', () => {
   it('changes roles and details; the audit row has before and after', async (t) => {
     const ctx = await testApp(t)
-    const admin = await signIn(ctx, 'admin@westside.example')
+    const admin = await signIn(ctx, 'head@westside.example')
     const id = await userId(ctx.pool, 'visitor2@westside.example')
     const edit = await admin.get(`/staff/${id}/edit`)
     assert.equal(edit.statusCode, 200)
@@ -467,5 +467,70 @@ describe('staff admin: people from another organisation', () => {
     const response = await westsideAdmin.post('/staff', { name: 'Ignored', email: 'visitor@harton.example', roles: 'visitor' })
     assert.equal(response.statusCode, 200)
     assert.match(textOf(response.body), /Roles added/)
+  })
+})
+
+describe('staff admin: safeguarding roles', () => {
+  const safeguardingMessage = /Only the headteacher can give or take away the roles of headteacher, associate or deputy headteacher, DSL and deputy DSL\. The school’s policy does not let school admins do it\./
+
+  it('R-CONF-1 a school admin cannot give anyone, themselves included, a safeguarding role, nor take one away; other roles are theirs to give', async (t) => {
+    const ctx = await testApp(t)
+    const self = await userId(ctx.pool, 'admin@westside.example')
+    const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
+    const dsl = await userId(ctx.pool, 'dsl@westside.example')
+    const trust = await signIn(ctx, 'trust.admin@demo-trust.example')
+    await trust.post('/schools/switch', { schoolId: await demoSchoolId(ctx.pool, 'Westside School') })
+    const admins = [await signIn(ctx, 'admin@westside.example'), trust]
+    const before = await counts(ctx)
+    for (const admin of admins) {
+      const attempts = [
+        await admin.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: ['visitor', 'dsl'] }),
+        await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] }),
+        await admin.post(`/staff/${self}`, { name: 'Rita Lindqvist-Willow', email: 'admin@westside.example', roles: ['school_admin', 'headteacher'] }),
+        await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'associate_head'] }),
+        await admin.post(`/staff/${dsl}`, { name: 'Daniel Lindqvist-Cedar', email: 'dsl@westside.example', mobile: '07700900402', roles: ['slt'] }),
+      ]
+      for (const response of attempts) {
+        assert.equal(response.statusCode, 400, response.body.slice(0, 300))
+        assert.match(response.body, /govuk-error-summary/)
+        assert.match(response.body, /href="#roles"/)
+        assert.match(textOf(response.body), safeguardingMessage)
+      }
+    }
+    assert.deepEqual(await counts(ctx), before, 'nothing saved, nothing audited')
+    const { rows } = await ctx.pool.query<{ role: string }>('SELECT role FROM school_memberships WHERE user_id = $1 ORDER BY role', [dsl])
+    assert.deepEqual(rows.map((r) => r.role), ['dsl', 'slt'])
+
+    const admin = await signIn(ctx, 'admin@westside.example')
+    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'office'] })).statusCode, 303)
+    // Changing a DSL's other roles leaves their DSL role as it is, which is fine.
+    assert.equal((await admin.post(`/staff/${dsl}`, { name: 'Daniel Lindqvist-Cedar', email: 'dsl@westside.example', mobile: '07700900402', roles: ['dsl'] })).statusCode, 303)
+  })
+
+  it('R-CONF-1 the headteacher gives and takes away safeguarding roles', async (t) => {
+    const ctx = await testApp(t)
+    const head = await signIn(ctx, 'head@westside.example')
+    const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
+    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
+    assert.match(textOf((await head.get(`/staff/${visitor2}`)).body), /Roles Deputy DSL, Visiting staff/)
+    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor'] })).statusCode, 303)
+    assert.equal((await head.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: ['dsl'] })).statusCode, 200)
+  })
+
+  it('R-GOV-1 where the school’s policy lets school admins give safeguarding roles, they may', async (t) => {
+    const ctx = await testApp(t)
+    const westside = await demoSchoolId(ctx.pool, 'Westside School')
+    const { rows } = await ctx.pool.query<{ policy: { staffing: Record<string, unknown> }; preset: string }>(
+      'SELECT policy, preset FROM policy_versions WHERE school_id = $1 ORDER BY version DESC LIMIT 1',
+      [westside],
+    )
+    const policy = { ...rows[0]!.policy, staffing: { ...rows[0]!.policy.staffing, adminsMayGrantSafeguardingRoles: true } }
+    await ctx.pool.query(
+      `INSERT INTO policy_versions (school_id, version, preset, policy, effective_from, created_by_name) VALUES ($1, 2, $2, $3, DATE '2026-01-01', 'Test')`,
+      [westside, rows[0]!.preset, JSON.stringify({ ...policy, version: 2 })],
+    )
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
+    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
   })
 })

@@ -19,8 +19,8 @@ import { feedNames, findLiveFeed, insertFeed, isActiveMember, liveFeedOf, revoke
 
 /** May keep a personal feed of the visits they go on. */
 export const personalFeedHolders = visitUsers
-/** May create and revoke the school office's feed of every visit. */
-export const officeFeedManagers = ['office', 'headteacher', 'dsl', 'school_admin'] as const satisfies readonly SchoolRole[]
+/** May create and revoke the school office's feed of every visit: where everyone is going (R-CONF-1). Not school admins (docs/decisions/0010). */
+export const officeFeedManagers = ['office', 'headteacher', 'dsl'] as const satisfies readonly SchoolRole[]
 /** Everyone who sees the calendar page. */
 export const calendarPageRoles = [...new Set<SchoolRole>([...personalFeedHolders, ...officeFeedManagers])]
 

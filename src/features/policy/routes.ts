@@ -14,6 +14,7 @@ import { currentPolicy, ukDate, type PolicyVersion } from './repository.ts'
 import { sections, type Section } from './sections.ts'
 import {
   checkPolicy,
+  publishingIssues,
   compareVersions,
   discardDraft,
   documentOf,
@@ -228,7 +229,9 @@ export function registerPolicyRoutes(app: FastifyInstance): void {
   async function publishPage(ctx: PolicyContext, body: Body, formErrors: FieldError[]) {
     const state = await editorState(pool, ctx)
     const today = ukDate(ctx.now)
-    const issues = state.draft ? checkPolicy({ ...state.draft.policy, version: state.latest.version + 1, effectiveFrom: today }, today) : []
+    const issues = state.draft
+      ? await publishingIssues(pool, ctx, state.latest.policy, { ...state.draft.policy, version: state.latest.version + 1, effectiveFrom: today }, today)
+      : []
     const formView = errorView(formErrors, (field) => (field === 'effectiveFrom' ? 'effectiveFrom-day' : field))
     const scheduled = (await versionsOf(pool, ctx.schoolId, ctx.now)).filter((version) => version.status === 'scheduled')
     return {

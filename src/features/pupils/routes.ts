@@ -112,6 +112,8 @@ const doneMessages: Record<string, string> = {
 
 export function registerPupilRoutes(app: FastifyInstance): void {
   addNavigation({ href: '/pupils', text: 'Pupils', roles: pupilViewers })
+  // School admins import pupils without reading their pages (docs/decisions/0010); everyone else imports from the list.
+  addNavigation({ href: '/pupils/import', text: 'Import pupils', roles: ['school_admin'] })
   const { pool, clock } = app.deps
 
   // ------------------------------------------------------------ list and search (R-FAMILY-1, R-LIST-1)
@@ -171,28 +173,29 @@ export function registerPupilRoutes(app: FastifyInstance): void {
   })
 
   // ------------------------------------------------------------ import (before /pupils/:pupilId)
-  const importContext = (extra: Record<string, unknown>) => ({
+  const importContext = (request: FastifyRequest, extra: Record<string, unknown>) => ({
     title: 'Import pupils and families',
+    mayViewPupils: holdsAnyRole(schoolOf(request).roles, pupilViewers),
     columns: importColumns,
     requiredColumns,
     maxRows: MAX_IMPORT_ROWS,
     ...extra,
   })
 
-  app.get('/pupils/import', { config: { access: importers } }, async (_request, reply) => reply.page(view('import'), importContext({ csv: '' })))
+  app.get('/pupils/import', { config: { access: importers } }, async (request, reply) => reply.page(view('import'), importContext(request, { csv: '' })))
 
   app.post('/pupils/import', { config: { access: importers }, bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
     const form = parseForm(importForm, body)
-    if (!form.ok) return reply.status(400).page(view('import'), importContext({ csv: '', ...errorView(form.errors) }))
+    if (!form.ok) return reply.status(400).page(view('import'), importContext(request, { csv: '', ...errorView(form.errors) }))
     try {
       const result = await importPupils(pool, staffOf(request), form.data.csv, clock())
-      return reply.page(view('import-done'), { title: 'Pupils imported', result })
+      return reply.page(view('import-done'), { title: 'Pupils imported', result, mayViewPupils: holdsAnyRole(schoolOf(request).roles, pupilViewers) })
     } catch (error) {
       if (!(error instanceof ImportRejected)) throw error
       const rowErrors = error.rowErrors
       const rowsAffected = new Set(rowErrors.map((e) => e.row)).size
-      return reply.status(400).page(view('import'), importContext({
+      return reply.status(400).page(view('import'), importContext(request, {
         csv: form.data.csv,
         rowErrors,
         errorList: [

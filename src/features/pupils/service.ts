@@ -49,17 +49,12 @@ import { isClearedToGo, type VisitStatus } from '../visits/lifecycle.ts'
 import { reopenRiskAssessmentsForAddress } from '../visits/service.ts'
 import { hazardKindLabels, type AddressDetails, type AdultDetails, type AgencyDetails, type DeclineDetails, type HazardDetails, type NewPupil, type PupilDetails } from './schema.ts'
 
-/** Who may do what with pupils and families. Routes use these for access; the service checks them again. */
-export const pupilViewers = [
-  'headteacher',
-  'associate_head',
-  'dsl',
-  'deputy_dsl',
-  'slt',
-  'office',
-  'visitor',
-  'school_admin',
-] as const satisfies readonly SchoolRole[]
+/**
+ * Who may do what with pupils and families. Routes use these for access; the service checks them again.
+ * School admins import pupils from the school's records but do not read pupils' pages: families,
+ * hazards, agencies, declines and "no appointments" flags are safeguarding detail (docs/decisions/0010).
+ */
+export const pupilViewers = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt', 'office', 'visitor'] as const satisfies readonly SchoolRole[]
 /** Keep pupils' and families' details up to date (names, addresses, adults, agencies). */
 export const familyRecordKeepers = pupilViewers
 /** People who plan visits: record hazards and declines, and stop appointments with an adult (R-FAMILY-3). */

@@ -1,11 +1,12 @@
 import type { Actor } from '../../audit/audit.ts'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import { holdsAnyRole, roleLabels } from '../../domain/roles.ts'
+import { holdsAnyRole, roleLabels, safeguardingRoleNames, safeguardingRoles, type SchoolRole } from '../../domain/roles.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import { staffAdmins } from '../../web/navigation.ts'
 import { endAllSessions } from '../auth/sessions.ts'
 import { hashPassword, temporaryPassword } from '../auth/passwords.ts'
+import { currentPolicy } from '../policy/repository.ts'
 import {
   findStaffMember,
   findUserByEmail,
@@ -38,6 +39,7 @@ export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string,
   const known = await findUserByEmail(pool, details.email)
   if (known && (await findStaffMember(pool, schoolId, known.id))) throw alreadyOnStaff()
   if (known && !(await worksInOrganisation(pool, known.id, organisation.id))) throw cannotAdd()
+  await assertMayChangeSafeguardingRoles(pool, actor, schoolId, [], details.roles, now)
   const password = known ? undefined : temporaryPassword()
   const passwordHash = password ? await hashPassword(password) : undefined
   return inTransaction(pool, async (client) => {
@@ -67,6 +69,7 @@ export async function updateStaffMember(pool: Pool, actor: Actor, schoolId: stri
   if (actor.userId === userId && before.roles.includes('school_admin') && !details.roles.includes('school_admin')) {
     throw new ConflictError('You cannot remove your own school admin role. Ask another school admin to do it.')
   }
+  await assertMayChangeSafeguardingRoles(pool, actor, schoolId, before.roles, details.roles, now)
   const clash = await findUserByEmail(pool, details.email)
   if (clash && clash.id !== userId) throw new ConflictError(`${details.email} already belongs to someone else in Doorstep.`)
   const detailsChange = details.name !== before.name || details.email.toLowerCase() !== before.email.toLowerCase() || details.mobile !== before.mobile
@@ -158,6 +161,27 @@ export async function setActive(pool: Pool, actor: Actor, schoolId: string, user
     }, now)
   })
   return member
+}
+
+/**
+ * R-CONF-1 (docs/decisions/0009): the safeguarding roles (headteacher, associate head, DSL, deputy
+ * DSL) read pupils' restricted notes and every visit's code word, so only the headteacher gives or
+ * takes them away — to anyone, themselves included — unless the school's policy in force lets
+ * school admins too. Other roles are for any staff admin.
+ */
+async function assertMayChangeSafeguardingRoles(pool: Pool, actor: Actor, schoolId: string, before: readonly SchoolRole[], after: readonly SchoolRole[], now: Date): Promise<void> {
+  const changed = safeguardingRoles.filter((role) => before.includes(role) !== after.includes(role))
+  if (changed.length === 0 || !actor.userId) return
+  const mine = (await schoolsOf(pool, actor.userId)).find((school) => school.id === schoolId)?.roles ?? []
+  if (mine.includes('headteacher')) return
+  const { policy } = await currentPolicy(pool, schoolId, now)
+  if (policy.staffing.adminsMayGrantSafeguardingRoles && mine.includes('school_admin')) return
+  throw new ValidationError([
+    {
+      field: 'roles',
+      message: `Only the headteacher can give or take away the roles of ${safeguardingRoleNames}. The school’s policy does not let school admins do it.`,
+    },
+  ])
 }
 
 /**
