@@ -20,7 +20,7 @@ import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerVisitRoutes } from './features/visits/routes.ts'
 import { registerAssets } from './web/assets.ts'
-import { registerAuth } from './web/auth-plugin.ts'
+import { registerAuth, type Access } from './web/auth-plugin.ts'
 import { registerErrorHandling } from './web/error-handler.ts'
 import { navigationFor } from './web/navigation.ts'
 import { HttpError, NotFoundError } from './web/errors.ts'
@@ -40,8 +40,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     deps: Required<Pick<AppDeps, 'pool' | 'config' | 'clock'>>
-    /** Every route, as registered: what the tenancy test walks. */
-    routeList: ReadonlyArray<{ method: string; url: string }>
+    /** Every route, as registered, with who may call it: what the tenancy and role-matrix tests walk. */
+    routeList: ReadonlyArray<{ method: string; url: string; access: Access | undefined }>
   }
 }
 
@@ -59,10 +59,10 @@ export async function buildApp({ pool, config, clock, logger = false }: AppDeps)
     routerOptions: { ignoreTrailingSlash: true },
   })
   app.decorate('deps', { pool, config, clock })
-  const routeList: Array<{ method: string; url: string }> = []
+  const routeList: Array<{ method: string; url: string; access: Access | undefined }> = []
   app.decorate('routeList', routeList)
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeList.push({ method, url: route.url })
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url, access: route.config?.access })
   })
 
   const views = createViewEnvironment()
