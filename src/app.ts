@@ -25,7 +25,7 @@ import { deliver, mailerFromConfig, vapidKeys, vapidSubject, webPushSender, type
 import { registerLiveRoutes } from './features/live/routes.ts'
 import { runDeadline } from './features/live/write-path.ts'
 import { registerAssets } from './web/assets.ts'
-import { registerAuth } from './web/auth-plugin.ts'
+import { registerAuth, type Access } from './web/auth-plugin.ts'
 import { registerErrorHandling } from './web/error-handler.ts'
 import { navigationFor } from './web/navigation.ts'
 import { HttpError, NotFoundError } from './web/errors.ts'
@@ -55,8 +55,8 @@ declare module 'fastify' {
     deps: Required<Pick<AppDeps, 'pool' | 'config' | 'clock'>>
     /** The live side: job runners (null when off), the change channel (null when off), delivery. */
     live: { jobs: JobRunners | null; channel: LiveChannel | null; delivery: DeliveryDeps }
-    /** Every route, as registered: what the tenancy test walks. */
-    routeList: ReadonlyArray<{ method: string; url: string }>
+    /** Every route, as registered, with who may call it: what the tenancy and role-matrix tests walk. */
+    routeList: ReadonlyArray<{ method: string; url: string; access: Access | undefined }>
   }
 }
 
@@ -74,10 +74,10 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     routerOptions: { ignoreTrailingSlash: true },
   })
   app.decorate('deps', { pool, config, clock })
-  const routeList: Array<{ method: string; url: string }> = []
+  const routeList: Array<{ method: string; url: string; access: Access | undefined }> = []
   app.decorate('routeList', routeList)
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeList.push({ method, url: route.url })
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url, access: route.config?.access })
   })
 
   const views = createViewEnvironment()

@@ -158,7 +158,15 @@ export async function verifyAuditChains(db: Db, { batchSize = 5000 }: { batchSiz
   return { checked, chains, breaks }
 }
 
-export type AuditFilter = { actorUserId?: string; from?: string; to?: string; limit: number; offset: number }
+export type AuditFilter = {
+  actorUserId?: string
+  from?: string
+  to?: string
+  /** Only entries about these kinds of record (`subject_type`); all when left out. */
+  subjectTypes?: readonly string[]
+  limit: number
+  offset: number
+}
 
 export type AuditRow = {
   id: number
@@ -187,6 +195,10 @@ export async function listAudit(db: Db, schoolId: string, filter: AuditFilter): 
   if (filter.to) {
     params.push(filter.to)
     where.push(`at < (($${params.length}::date + 1)::timestamp AT TIME ZONE 'Europe/London')`)
+  }
+  if (filter.subjectTypes) {
+    params.push(filter.subjectTypes)
+    where.push(`subject_type = ANY($${params.length}::text[])`)
   }
   const clause = where.join(' AND ')
   const total = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM audit_log WHERE ${clause}`, params)

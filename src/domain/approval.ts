@@ -1,5 +1,5 @@
 import type { Policy } from '../policy/schema.ts'
-import { describeRoles, type SchoolRole } from './roles.ts'
+import { describeRoles, holdsAnyRole, type SchoolRole } from './roles.ts'
 
 /** The three approvals a visit can need: the visit itself, being out of hours, being a lone visit. */
 export type ApprovalKind = 'visit' | 'out_of_hours' | 'lone_visit'
@@ -88,7 +88,7 @@ export type CanApprove = { ok: true; covers: ApprovalKind[] } | { ok: false; rea
 export function canApprove(policy: Policy, check: ApproverCheck): CanApprove {
   const needed = approvalsNeeded(policy, check.visit)
   if (!needed.ok) return needed
-  const mine = needed.approvals.filter((approval) => approval.roles.some((role) => check.approverRoles.includes(role)))
+  const mine = needed.approvals.filter((approval) => holdsAnyRole(check.approverRoles, approval.roles))
   if (mine.length === 0) {
     const everyone = [...new Set(needed.approvals.flatMap((approval) => approval.roles))]
     return { ok: false, reason: `This visit must be approved by ${describeRoles(everyone)}. You do not hold that role in this school.` }

@@ -29,8 +29,29 @@ export const roleLabels: Record<SchoolRole, string> = {
   school_admin: 'School admin',
 }
 
+/**
+ * R-CONF-1: the roles that read safeguarding detail (pupils' restricted notes, every visit's code word and
+ * briefing). Only the headteacher gives or takes them away, unless the school's policy lets school
+ * admins (`staffing.adminsMayGrantSafeguardingRoles`, docs/decisions/0009).
+ */
+export const safeguardingRoles = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl'] as const satisfies readonly SchoolRole[]
+
+/** "headteacher, associate or deputy headteacher, DSL and deputy DSL", for sentences about those roles. */
+export const safeguardingRoleNames = joinWords(
+  safeguardingRoles.map((role) => ({ headteacher: 'headteacher', associate_head: 'associate or deputy headteacher', dsl: 'DSL', deputy_dsl: 'deputy DSL' })[role]),
+  'and',
+)
+
 export function isSchoolRole(value: string): value is SchoolRole {
   return (schoolRoles as readonly string[]).includes(value)
+}
+
+/**
+ * Whether someone holding `held` holds at least one of `wanted`: the one way Doorstep asks
+ * "may this person …" of a list of roles (routes, services, the menu). No roles wanted: false.
+ */
+export function holdsAnyRole(held: readonly SchoolRole[], wanted: readonly SchoolRole[]): boolean {
+  return wanted.some((role) => held.includes(role))
 }
 
 /**

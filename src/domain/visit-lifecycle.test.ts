@@ -86,12 +86,21 @@ describe('what a change does to a visit on its way', () => {
     assert.equal(effect.reopenRiskAssessment, true)
   })
 
-  it('a new code word does not need approval again', () => {
+  it('R-ITIN-2 a new code word sends an approved visit back for approval', () => {
+    assert.deepEqual(effectOfChange(approved, ['codeWord']), {
+      reopenRiskAssessment: false,
+      sendBackForApproval: true,
+      newApprovalRound: true,
+      because: 'the code word changed',
+    })
+  })
+
+  it('a new contingency plan does not need approval again', () => {
     assert.deepEqual(effectOfChange(approved, ['itinerary']), {
       reopenRiskAssessment: false,
       sendBackForApproval: false,
       newApprovalRound: false,
-      because: 'the code word or contingency plan changed',
+      because: 'the contingency plan changed',
     })
   })
 

@@ -109,6 +109,16 @@ export function isEditable(status: VisitStatus): boolean {
   return status === 'draft' || status === 'awaiting_risk_assessment' || status === 'awaiting_approval' || status === 'approved'
 }
 
+/**
+ * An approver has approved the visit as it now stands and it has not finished: the staff going
+ * may read what they need for it, its code word and the pupils' restricted notes (R-ITIN-2,
+ * R-CONF-1, docs/decisions/0010). Any change to its staff, pupils, adults, address, time or code
+ * word takes it out of this state until it is approved again (`effectOfChange`).
+ */
+export function isClearedToGo(status: VisitStatus): boolean {
+  return status === 'approved' || status === 'in_progress'
+}
+
 /** Statuses in which a visit is still ahead of its visitors: a new risk re-opens its assessment (R-RISK-2). */
 export function isUpcoming(status: VisitStatus): boolean {
   return status === 'awaiting_risk_assessment' || status === 'awaiting_approval' || status === 'approved'
@@ -117,7 +127,7 @@ export function isUpcoming(status: VisitStatus): boolean {
 export type RiskAssessmentStatus = 'open' | 'completed' | 'signed_off' | 'reopened'
 
 /** The parts of a plan a change can touch. */
-export type PlanPart = 'pupils' | 'adults' | 'address' | 'time' | 'staff' | 'vehicle' | 'notice' | 'purpose' | 'itinerary'
+export type PlanPart = 'pupils' | 'adults' | 'address' | 'time' | 'staff' | 'vehicle' | 'notice' | 'purpose' | 'codeWord' | 'itinerary'
 
 export const planPartLabels: Record<PlanPart, string> = {
   pupils: 'the pupils',
@@ -128,13 +138,18 @@ export const planPartLabels: Record<PlanPart, string> = {
   vehicle: 'the vehicle',
   notice: 'the notice given to the family',
   purpose: 'the purpose',
-  itinerary: 'the code word or contingency plan',
+  codeWord: 'the code word',
+  itinerary: 'the contingency plan',
 }
 
 /** A change to the risk assessment's ground: a new place or new people means a new assessment. */
 const reopensRiskAssessment: ReadonlySet<PlanPart> = new Set(['address', 'adults', 'pupils'])
-/** Changes an approver must see again (R-APPROVE-1): staff, time, address (and who is visited). */
-const needsApprovalAgain: ReadonlySet<PlanPart> = new Set(['address', 'adults', 'pupils', 'time', 'staff', 'vehicle', 'purpose'])
+/**
+ * Changes an approver must see again (R-APPROVE-1): staff, time, address (and who is visited), and
+ * the code word (R-ITIN-2): the staff going read it only on an approved visit, so a new word is
+ * approved before they rely on it (docs/decisions/0010).
+ */
+const needsApprovalAgain: ReadonlySet<PlanPart> = new Set(['address', 'adults', 'pupils', 'time', 'staff', 'vehicle', 'purpose', 'codeWord'])
 
 export type ChangeEffect = {
   /** Re-open the risk assessment and send the visit back to awaiting_risk_assessment. */

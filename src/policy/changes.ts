@@ -164,6 +164,7 @@ const keyLabels: Record<string, string> = {
   loneVisits: 'Lone visits',
   riskAssessmentRequired: 'Needs its own lone-working risk assessment',
   mobileNumberRequired: "Visitors' mobile numbers held",
+  adminsMayGrantSafeguardingRoles: 'School admins may give safeguarding roles',
   trainings: 'Training',
   everyVisitor: 'Every visitor needs',
   atLeastOneVisitor: 'At least one visitor needs',

@@ -77,6 +77,7 @@ const schoolDay = { start: '08:30', end: '16:30' }
 type DoorstepDefaults = {
   approverRoles: SchoolRole[]
   approverMayBeOnVisit: boolean
+  adminsMayGrantSafeguardingRoles: boolean
   riskAssessmentCompletedBy: SchoolRole[]
   reopenOnNewRisks: boolean
   policeAccompanimentCanBeRequested: boolean
@@ -110,6 +111,7 @@ type DoorstepDefaults = {
 export const doorstepDefaults: Readonly<DoorstepDefaults> = {
   approverRoles: ['headteacher'],
   approverMayBeOnVisit: false,
+  adminsMayGrantSafeguardingRoles: false,
   riskAssessmentCompletedBy: ['visitor'],
   reopenOnNewRisks: true,
   policeAccompanimentCanBeRequested: false,

@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit'
 import { formatDate, formatMinutes } from '../domain/dates.ts'
-import { describeRoles, joinWords, roleNamesInText } from '../domain/roles.ts'
+import { describeRoles, joinWords, roleNamesInText, safeguardingRoleNames } from '../domain/roles.ts'
 import { escalationActions, riskAssessmentFields, weekdays, type Policy, type Weekday } from './schema.ts'
 
 /**
@@ -127,7 +127,7 @@ function approvalParagraph(policy: Policy): DocumentBlock {
 }
 
 function staffingParagraph(policy: Policy): DocumentBlock {
-  const { minimumStaff, loneVisits, mobileNumberRequired } = policy.staffing
+  const { minimumStaff, loneVisits, mobileNumberRequired, adminsMayGrantSafeguardingRoles } = policy.staffing
   const team = staffCount(minimumStaff)
   const sentences: Array<string | false> = []
   if (!loneVisits.allowed) {
@@ -149,6 +149,9 @@ function staffingParagraph(policy: Policy): DocumentBlock {
   if (mobileNumberRequired) {
     sentences.push(`${capitalise(describeRoles(policy.checkIns.monitoredBy))} must hold each visitor's mobile number, and the visit plan records it.`)
   }
+  sentences.push(
+    `${adminsMayGrantSafeguardingRoles ? 'The headteacher or a school admin gives' : 'Only the headteacher gives'} or takes away the roles of ${safeguardingRoleNames} in Doorstep.`,
+  )
   return paragraph(...sentences)
 }
 

@@ -127,6 +127,12 @@ const policyShape = z.strictObject({
     minimumStaff: z.int().min(1).max(6),
     loneVisits,
     mobileNumberRequired: z.boolean(),
+    /**
+     * R-CONF-1: whether a school admin, as well as the headteacher, may give or take away the
+     * safeguarding roles (domain/roles.ts `safeguardingRoles`). Versions stored before the setting
+     * existed read as false.
+     */
+    adminsMayGrantSafeguardingRoles: z.boolean().default(false),
   }),
 
   /** R-STAFF-3..5. */

@@ -27,6 +27,7 @@ const fieldNames: Record<string, string> = {
   approverMayBeOnVisit: 'Whether an approver may approve a visit they are on',
   minimumStaff: 'Minimum staff',
   mobileNumberRequired: 'Whether a mobile number is required',
+  adminsMayGrantSafeguardingRoles: 'Whether school admins may give safeguarding roles',
   dbs: 'DBS check',
   graceMinutes: 'Grace period in minutes',
   reminderMinutesBefore: 'Reminder, in minutes before the check-in',

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
 import type { Pool } from '../db/pool.ts'
-import type { SchoolRole } from '../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../domain/roles.ts'
 import { resolveApiToken } from '../features/account/api-tokens.ts'
 import {
   PRE_SESSION_COOKIE,
@@ -89,7 +89,7 @@ export function registerAuth(app: FastifyInstance, { pool, config, clock, csrfSe
     if (access === 'signed-in') return
     const school = request.school
     if (!school) throw new ForbiddenError('You do not have a role in any school yet. Ask your school admin to add you.')
-    if (!access.roles.some((role) => school.roles.includes(role))) throw new ForbiddenError()
+    if (!holdsAnyRole(school.roles, access.roles)) throw new ForbiddenError()
   })
 
   async function identify(request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -1,4 +1,4 @@
-import type { SchoolRole } from '../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../domain/roles.ts'
 
 /** The menu. Each entry shows only to people holding one of its roles in the current school. */
 type NavEntry = { href: string; text: string; roles: readonly SchoolRole[] | 'all' }
@@ -13,7 +13,7 @@ const entries: NavEntry[] = [
 ]
 
 export function navigationFor(roles: readonly SchoolRole[], currentPath: string) {
-  const visible = entries.filter((entry) => entry.roles === 'all' || entry.roles.some((role) => roles.includes(role)))
+  const visible = entries.filter((entry) => entry.roles === 'all' || holdsAnyRole(roles, entry.roles))
   // Only the closest section is marked: /visits/run-list marks "Run list", not "Visits" as well.
   const section = visible
     .filter((entry) => entry.href !== '/' && currentPath.startsWith(`${entry.href}/`))

@@ -48,6 +48,28 @@ describe('the history page (/audit)', () => {
     }
   })
 
+  it('R-CONF-1 a school admin reads the history of staff, readiness and the policy, not of pupils and visits; the headteacher and DSL read it all', async (t) => {
+    const ctx = await testApp(t, { clock: laterClock() })
+    const leo = (await ctx.pool.query<{ id: string }>(`SELECT id FROM pupils WHERE first_name = 'Leo' AND last_name = 'Marsh'`)).rows[0]!.id
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    assert.equal((await dsl.get(`/pupils/${leo}`)).statusCode, 200)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    await admin.post(`/staff/${await userId(ctx.pool, 'visitor2@westside.example')}/deactivate`)
+
+    const forAdmin = await admin.get('/audit')
+    assert.equal(forAdmin.statusCode, 200)
+    const adminRows = historyRows(forAdmin.body)
+    assert.ok(adminRows.some((row) => /Deactivated the account of/.test(row)))
+    assert.ok(!adminRows.some((row) => /Leo Marsh|medical, SEND and behaviour/.test(row)), 'no pupil or visit entries for a school admin')
+    assert.doesNotMatch(textOf(forAdmin.body), /Leo Marsh/)
+    assert.match(textOf(forAdmin.body), /You see the history of staff accounts, readiness, calendar links and the policy\. The history of pupils, families and visits is for the headteacher and the DSL\./)
+    for (const reader of [dsl, await signIn(ctx, 'head@westside.example')]) {
+      const rows = historyRows((await reader.get('/audit')).body)
+      assert.ok(rows.some((row) => /Viewed the medical, SEND and behaviour notes of Leo Marsh/.test(row)))
+      assert.ok(rows.some((row) => /Deactivated the account of/.test(row)))
+    }
+  })
+
   it('lists this school’s entries, newest first, and none from other schools', async (t) => {
     const ctx = await testApp(t, { clock: laterClock() })
     const admin = await signIn(ctx, 'admin@westside.example')
@@ -57,7 +79,8 @@ describe('the history page (/audit)', () => {
     }
     const hartonAdmin = await signIn(ctx, 'admin@harton.example')
     await hartonAdmin.post(`/staff/${await userId(ctx.pool, 'visitor@harton.example')}/deactivate`)
-    const page = await admin.get('/audit')
+    // The headteacher reads the whole history (a school admin reads the staff part of it).
+    const page = await (await signIn(ctx, 'head@westside.example')).get('/audit')
     assert.equal(page.statusCode, 200)
     const rows = historyRows(page.body)
     assert.deepEqual(rows.slice(0, 3), [

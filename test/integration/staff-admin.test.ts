@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
+import { createSchool } from '../../src/cli/school-create.ts'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
+import { hashPassword } from '../../src/features/auth/passwords.ts'
 import { demoSchoolId, encodeForm, signIn, testApp, textOf, userId, type TestApp } from '../helpers.ts'
 
 async function trySignIn(ctx: TestApp, email: string, password: string): Promise<LightMyRequestResponse> {
@@ -233,7 +235,7 @@ describe('staff admin: adding a member of staff', () => {
 describe('staff admin: changing details and roles', () => {
   it('changes roles and details; the audit row has before and after', async (t) => {
     const ctx = await testApp(t)
-    const admin = await signIn(ctx, 'admin@westside.example')
+    const admin = await signIn(ctx, 'head@westside.example')
     const id = await userId(ctx.pool, 'visitor2@westside.example')
     const edit = await admin.get(`/staff/${id}/edit`)
     assert.equal(edit.statusCode, 200)
@@ -404,5 +406,132 @@ describe('staff admin: people who work at more than one school', () => {
     const reset = await trust.post(`/staff/${await userId(ctx.pool, 'head@westside.example')}/reset-password`)
     assert.equal(reset.statusCode, 200)
     assert.ok(temporaryPassword(reset.body))
+  })
+})
+
+/** A school in an organisation of its own (not the demo trust), with its first admin signed in. */
+async function schoolElsewhere(ctx: TestApp) {
+  await createSchool(
+    ctx.pool,
+    { organisation: 'Elsewhere Learning Trust', organisationKind: 'trust', school: 'Elsewhere Primary', preset: 'westside-2025', adminEmail: 'admin@elsewhere.example', adminName: 'Eve Elsewhere' },
+    await hashPassword(DEMO_PASSWORD),
+    ctx.clock(),
+  )
+  return signIn(ctx, 'admin@elsewhere.example')
+}
+
+describe('staff admin: people from another organisation', () => {
+  it('R-CONF-1 an admin in another organisation cannot attach a demo school’s DSL: no role, no name or mobile shown, and their own admin keeps control of the account', async (t) => {
+    const ctx = await testApp(t)
+    const elsewhere = await schoolElsewhere(ctx)
+    const dsl = await userId(ctx.pool, 'dsl@westside.example')
+    const before = await counts(ctx)
+
+    const response = await elsewhere.post('/staff', { name: 'Anyone', email: 'dsl@westside.example', roles: 'visitor' })
+    assert.equal(response.statusCode, 400)
+    assert.match(response.body, /govuk-error-summary/)
+    assert.match(response.body, /href="#email"/)
+    assert.match(textOf(response.body), /Doorstep cannot add dsl@westside\.example to Elsewhere Primary/)
+    assert.doesNotMatch(textOf(response.body), /Lindqvist|07700900402|Westside|already has a Doorstep account|Roles added/)
+    assert.deepEqual(await counts(ctx), before, 'nothing saved, nothing audited')
+    const { rows } = await ctx.pool.query<{ role: string }>('SELECT role FROM school_memberships WHERE user_id = $1 ORDER BY role', [dsl])
+    assert.deepEqual(rows.map((r) => r.role), ['dsl', 'slt'])
+
+    // Their own school's admin can still reset and deactivate them (they work at no school outside the trust).
+    const westsideAdmin = await signIn(ctx, 'admin@westside.example')
+    assert.equal((await westsideAdmin.post(`/staff/${dsl}/reset-password`)).statusCode, 200)
+    assert.equal((await westsideAdmin.post(`/staff/${dsl}/deactivate`)).statusCode, 303)
+  })
+
+  it('R-CONF-1 the answer does not say whether an address belongs to an account elsewhere: the same status and words as for an account that works nowhere', async (t) => {
+    const ctx = await testApp(t)
+    const elsewhere = await schoolElsewhere(ctx)
+    await ctx.pool.query(`INSERT INTO users (email, name, password_hash) VALUES ('left.everywhere@example.org', 'Lee Left', 'x')`)
+    const inAnotherTrust = await elsewhere.post('/staff', { name: 'Someone', email: 'head@harton.example', roles: 'visitor' })
+    const worksNowhere = await elsewhere.post('/staff', { name: 'Someone', email: 'left.everywhere@example.org', roles: 'visitor' })
+    assert.equal(inAnotherTrust.statusCode, 400)
+    assert.equal(worksNowhere.statusCode, 400)
+    const words = (body: string, email: string) => textOf(body).replaceAll(email, '<email>')
+    assert.equal(words(inAnotherTrust.body, 'head@harton.example'), words(worksNowhere.body, 'left.everywhere@example.org'))
+    assert.doesNotMatch(textOf(worksNowhere.body), /Lee Left/)
+
+    // Someone new to Doorstep is added as before.
+    const added = await elsewhere.post('/staff', { name: 'Nia Evans', email: 'nia.evans@elsewhere.example', roles: 'visitor' })
+    assert.equal(added.statusCode, 200)
+    assert.match(textOf(added.body), /Member of staff added/)
+    assert.ok(temporaryPassword(added.body))
+  })
+
+  it('R-CONF-1 within one organisation (the demo trust) an admin still adds someone who works at another of its schools', async (t) => {
+    const ctx = await testApp(t)
+    const westsideAdmin = await signIn(ctx, 'admin@westside.example')
+    const response = await westsideAdmin.post('/staff', { name: 'Ignored', email: 'visitor@harton.example', roles: 'visitor' })
+    assert.equal(response.statusCode, 200)
+    assert.match(textOf(response.body), /Roles added/)
+  })
+})
+
+describe('staff admin: safeguarding roles', () => {
+  const safeguardingMessage = /Only the headteacher can give or take away the roles of headteacher, associate or deputy headteacher, DSL and deputy DSL\. The school’s policy does not let school admins do it\./
+
+  it('R-CONF-1 a school admin cannot give anyone, themselves included, a safeguarding role, nor take one away; other roles are theirs to give', async (t) => {
+    const ctx = await testApp(t)
+    const self = await userId(ctx.pool, 'admin@westside.example')
+    const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
+    const dsl = await userId(ctx.pool, 'dsl@westside.example')
+    const trust = await signIn(ctx, 'trust.admin@demo-trust.example')
+    await trust.post('/schools/switch', { schoolId: await demoSchoolId(ctx.pool, 'Westside School') })
+    const admins = [await signIn(ctx, 'admin@westside.example'), trust]
+    const before = await counts(ctx)
+    for (const admin of admins) {
+      const attempts = [
+        await admin.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: ['visitor', 'dsl'] }),
+        await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] }),
+        await admin.post(`/staff/${self}`, { name: 'Rita Lindqvist-Willow', email: 'admin@westside.example', roles: ['school_admin', 'headteacher'] }),
+        await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'associate_head'] }),
+        await admin.post(`/staff/${dsl}`, { name: 'Daniel Lindqvist-Cedar', email: 'dsl@westside.example', mobile: '07700900402', roles: ['slt'] }),
+      ]
+      for (const response of attempts) {
+        assert.equal(response.statusCode, 400, response.body.slice(0, 300))
+        assert.match(response.body, /govuk-error-summary/)
+        assert.match(response.body, /href="#roles"/)
+        assert.match(textOf(response.body), safeguardingMessage)
+      }
+    }
+    assert.deepEqual(await counts(ctx), before, 'nothing saved, nothing audited')
+    const { rows } = await ctx.pool.query<{ role: string }>('SELECT role FROM school_memberships WHERE user_id = $1 ORDER BY role', [dsl])
+    assert.deepEqual(rows.map((r) => r.role), ['dsl', 'slt'])
+
+    const admin = await signIn(ctx, 'admin@westside.example')
+    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'office'] })).statusCode, 303)
+    // Changing a DSL's other roles leaves their DSL role as it is, which is fine.
+    assert.equal((await admin.post(`/staff/${dsl}`, { name: 'Daniel Lindqvist-Cedar', email: 'dsl@westside.example', mobile: '07700900402', roles: ['dsl'] })).statusCode, 303)
+  })
+
+  it('R-CONF-1 the headteacher gives and takes away safeguarding roles', async (t) => {
+    const ctx = await testApp(t)
+    const head = await signIn(ctx, 'head@westside.example')
+    const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
+    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
+    assert.match(textOf((await head.get(`/staff/${visitor2}`)).body), /Roles Deputy DSL, Visiting staff/)
+    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor'] })).statusCode, 303)
+    assert.equal((await head.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: ['dsl'] })).statusCode, 200)
+  })
+
+  it('R-GOV-1 where the school’s policy lets school admins give safeguarding roles, they may', async (t) => {
+    const ctx = await testApp(t)
+    const westside = await demoSchoolId(ctx.pool, 'Westside School')
+    const { rows } = await ctx.pool.query<{ policy: { staffing: Record<string, unknown> }; preset: string }>(
+      'SELECT policy, preset FROM policy_versions WHERE school_id = $1 ORDER BY version DESC LIMIT 1',
+      [westside],
+    )
+    const policy = { ...rows[0]!.policy, staffing: { ...rows[0]!.policy.staffing, adminsMayGrantSafeguardingRoles: true } }
+    await ctx.pool.query(
+      `INSERT INTO policy_versions (school_id, version, preset, policy, effective_from, created_by_name) VALUES ($1, 2, $2, $3, DATE '2026-01-01', 'Test')`,
+      [westside, rows[0]!.preset, JSON.stringify({ ...policy, version: 2 })],
+    )
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
+    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
   })
 })

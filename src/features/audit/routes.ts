@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { listAudit } from '../../audit/audit.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { auditViewers } from '../../web/navigation.ts'
@@ -30,21 +31,28 @@ const filterForm = z
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ['to'], message: 'The end date must be the same as or after the start date' })
 
+/** R-CONF-1: the whole history, pupils, families and visits included (docs/decisions/0010). */
+const wholeHistoryReaders = ['headteacher', 'dsl'] as const satisfies readonly SchoolRole[]
+/** What a school admin's history shows: their own work — staff accounts, readiness, calendar links, the policy, the school. */
+const staffHistorySubjects = ['user', 'api_token', 'staff_training', 'vehicle', 'calendar_feed', 'policy_version', 'school', 'organisation']
+
 export function registerAuditRoutes(app: FastifyInstance): void {
   const { pool } = app.deps
   app.get('/audit', { config: { access: { roles: auditViewers } } }, async (request, reply) => {
     const school = schoolOf(request)
     const staff = await listStaff(pool, school.id)
+    const staffHistoryOnly = !holdsAnyRole(school.roles, wholeHistoryReaders)
     const form = parseForm(filterForm, request.query)
     const query = request.query as Record<string, string | undefined>
     if (!form.ok) {
-      return reply.status(400).page('audit/views/audit.njk', { title: 'History', staff, filter: query, rows: [], total: 0, ...errorView(form.errors) })
+      return reply.status(400).page('audit/views/audit.njk', { title: 'History', staff, staffHistoryOnly, filter: query, rows: [], total: 0, ...errorView(form.errors) })
     }
     const page = form.data.page ?? 1
     const { rows, total } = await listAudit(pool, school.id, {
       actorUserId: form.data.person || undefined,
       from: form.data.from || undefined,
       to: form.data.to || undefined,
+      ...(staffHistoryOnly ? { subjectTypes: staffHistorySubjects } : {}),
       limit: PAGE_SIZE,
       offset: (page - 1) * PAGE_SIZE,
     })
@@ -52,6 +60,7 @@ export function registerAuditRoutes(app: FastifyInstance): void {
     return reply.page('audit/views/audit.njk', {
       title: 'History',
       staff,
+      staffHistoryOnly,
       filter: query,
       rows,
       total,

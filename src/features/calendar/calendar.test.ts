@@ -141,12 +141,14 @@ describe('calendar feeds (R-ITIN-1)', () => {
     for (const { name } of harton.rows) assert.ok(!text.includes(name), `Harton's ${name} is not in Westside's feed`)
     assert.ok(!text.includes('Blue kettle'), 'no code word in the office feed')
 
-    // Only the office, head, DSL and school admin manage the office feed; governors have no calendar page.
+    // Only the office, head and DSL manage the office feed (R-CONF-1: where everyone is); governors and school admins have no calendar page.
     assert.equal((await visitor.post('/calendar/office')).statusCode, 403)
     assert.ok(!textOf((await visitor.get('/calendar')).body).includes('The office calendar'))
     assert.equal((await (await as(ctx, 'governor', 'westside')).get('/calendar')).statusCode, 403)
     const admin = await as(ctx, 'admin', 'westside')
-    assert.match(textOf((await admin.get('/calendar')).body), /The office calendar .* A link is working/)
+    assert.equal((await admin.get('/calendar')).statusCode, 403)
+    assert.equal((await admin.post('/calendar/office')).statusCode, 403)
+    assert.match(textOf((await (await as(ctx, 'head', 'westside')).get('/calendar')).body), /The office calendar .* A link is working/)
   })
 
   it('R-ITIN-1 a stopped link answers 404, a new link replaces the old one, and a cancelled visit drops out', async (t) => {

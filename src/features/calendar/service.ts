@@ -1,6 +1,6 @@
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import type { CalendarDetail } from '../../policy/schema.ts'
 import { ForbiddenError } from '../../web/errors.ts'
 import { hashToken, newToken } from '../auth/sessions.ts'
@@ -21,8 +21,8 @@ import { feedNames, findLiveFeed, insertFeed, isActiveMember, liveFeedOf, revoke
 
 /** May keep a personal feed of the visits they go on. */
 export const personalFeedHolders = visitUsers
-/** May create and revoke the school office's feed of every visit. */
-export const officeFeedManagers = ['office', 'headteacher', 'dsl', 'school_admin'] as const satisfies readonly SchoolRole[]
+/** May create and revoke the school office's feed of every visit: where everyone is going (R-CONF-1). Not school admins (docs/decisions/0010). */
+export const officeFeedManagers = ['office', 'headteacher', 'dsl'] as const satisfies readonly SchoolRole[]
 /** Everyone who sees the calendar page. */
 export const calendarPageRoles = [...new Set<SchoolRole>([...personalFeedHolders, ...officeFeedManagers])]
 
@@ -34,10 +34,8 @@ const FEED_MAX_EVENTS = 1000
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
-const holds = (staff: Pick<Staff, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => staff.roles.includes(role))
-
-export const mayHoldPersonalFeed = (staff: Pick<Staff, 'roles'>) => holds(staff, personalFeedHolders)
-export const mayManageOfficeFeed = (staff: Pick<Staff, 'roles'>) => holds(staff, officeFeedManagers)
+export const mayHoldPersonalFeed = (staff: Pick<Staff, 'roles'>) => holdsAnyRole(staff.roles, personalFeedHolders)
+export const mayManageOfficeFeed = (staff: Pick<Staff, 'roles'>) => holdsAnyRole(staff.roles, officeFeedManagers)
 
 export function feedUrl(publicUrl: URL, token: string): string {
   return new URL(`/calendar/feeds/${token}.ics`, publicUrl).toString()

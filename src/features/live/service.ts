@@ -11,7 +11,7 @@ import {
   alarmKindLabels,
   type AlarmKind,
 } from '../../domain/monitoring.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import type { Policy } from '../../policy/schema.ts'
 import { liveActionLabels, liveTransition, type LiveAction } from '../../domain/visit-lifecycle.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../web/errors.ts'
@@ -41,8 +41,6 @@ import { changeLiveVisit, currentItinerary, liveStateOf, type LiveDeps, type Liv
  * transition checked, the change and its history written, and the deadlines reset, in one transaction.
  * Pages and the API call these same functions with input parsed by the same schemas (below).
  */
-
-const holds = (viewer: Pick<Viewer, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => viewer.roles.includes(role))
 
 /** Who watches visits in progress and answers alarms, besides the roles the policy names. */
 export const liveWatchers = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
@@ -163,14 +161,14 @@ function onVisit(staff: Array<{ userId: string }>, viewer: Viewer): boolean {
 }
 
 function watches(viewer: Viewer, tx: LiveTx): boolean {
-  return holds(viewer, [...liveWatchers, ...tx.visit.policy.checkIns.monitoredBy]) || tx.visit.responsibleContactUserId === viewer.userId
+  return holdsAnyRole(viewer.roles, [...liveWatchers, ...tx.visit.policy.checkIns.monitoredBy]) || tx.visit.responsibleContactUserId === viewer.userId
 }
 
 async function visitorOrWatcher(tx: LiveTx, viewer: Viewer): Promise<{ visitor: boolean }> {
   const staff = await visitorsOf(tx.client, tx.visit.schoolId, tx.visit.id)
   const visitor = onVisit(staff, viewer)
   if (visitor || watches(viewer, tx)) return { visitor }
-  if (!holds(viewer, ['slt', 'visitor'])) throw new NotFoundError('There is no visit with that id in this school.')
+  if (!holdsAnyRole(viewer.roles, ['slt', 'visitor'])) throw new NotFoundError('There is no visit with that id in this school.')
   throw new ForbiddenError('Only the staff on this visit and the people watching it can record this.')
 }
 
@@ -432,11 +430,11 @@ export type AlarmAccess = { acknowledgeSteps: number[]; maySayVisitorsSafe: bool
 export function alarmAccess(viewer: Viewer, alarm: AlarmRow, visit: { policy: Policy; outOfHours: boolean; responsibleContactUserId: string | null }, now: Date): AlarmAccess {
   const escalation = alarmEscalation(visit.policy, alarm, visit.outOfHours, now)
   const isContact = visit.responsibleContactUserId === viewer.userId
-  const mayAct = (roles: readonly string[]) => roles.some((role) => (role === 'responsible_contact' ? isContact : viewer.roles.includes(role as SchoolRole)))
+  const mayAct = (roles: readonly string[]) => (isContact && roles.includes('responsible_contact')) || holdsAnyRole(viewer.roles, roles.filter((role): role is SchoolRole => role !== 'responsible_contact'))
   const acknowledgeSteps = escalation.steps
     .filter((step, index) => alarm.steps.some((s) => s.number === step.number && s.alertedAt && !s.acknowledgedAt) && escalation.steps.slice(index).some((later) => mayAct(later.roles)))
     .map((step) => step.number)
-  const maySayVisitorsSafe = alarm.closedAt === null && (escalation.steps.some((step) => mayAct(step.roles)) || holds(viewer, liveWatchers))
+  const maySayVisitorsSafe = alarm.closedAt === null && (escalation.steps.some((step) => mayAct(step.roles)) || holdsAnyRole(viewer.roles, liveWatchers))
   return { acknowledgeSteps, maySayVisitorsSafe }
 }
 

@@ -3,7 +3,7 @@ import { checkInStatus } from '../../domain/check-in-schedule.ts'
 import { formatMinutes } from '../../domain/dates.ts'
 import { londonTime } from '../../domain/hours.ts'
 import { alarmEscalation, alarmKindLabels, waitLimit } from '../../domain/monitoring.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole } from '../../domain/roles.ts'
 import { liveActionLabels, liveActionsFrom, liveStageLabels, visitOutcomeLabels, type LiveAction } from '../../domain/visit-lifecycle.ts'
 import type { Viewer } from '../visits/service.ts'
 import { alarmsOfVisit, checkInsOf, visitorsOf, type AlarmRow, type CheckInRow, type LiveStaff, type LiveVisitRow } from './repository.ts'
@@ -68,7 +68,7 @@ export async function liveView(db: Db, viewer: Viewer, visit: LiveVisitRow, now:
   const visitors = await visitorsOf(db, visit.schoolId, visit.id)
   const isVisitor = visitors.some((v) => v.userId === viewer.userId)
   const isWatcher =
-    [...liveWatchers, ...visit.policy.checkIns.monitoredBy].some((role: SchoolRole) => viewer.roles.includes(role)) || visit.responsibleContactUserId === viewer.userId
+    holdsAnyRole(viewer.roles, [...liveWatchers, ...visit.policy.checkIns.monitoredBy]) || visit.responsibleContactUserId === viewer.userId
   const checkIns = await checkInsOf(db, visit.schoolId, visit.id)
   const state = { status: visit.status, stage: visit.stage, outcome: visit.outcome }
   const itinerary = currentItinerary(visit)

@@ -289,6 +289,54 @@ describe('changing the policy', () => {
     assert.deepEqual(await counts(ctx, schoolId), { versions: 2, drafts: 0 })
   })
 
+  it('R-CONF-1 R-GOV-1 only the headteacher can let school admins give safeguarding roles; a school admin who tries is told, with a link to the setting', async (t) => {
+    const ctx = await testApp(t)
+    const { schoolId, version } = await westside(ctx)
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    assert.match(textOf((await visitor.get('/policy')).body), /Only the headteacher gives or takes away the roles of headteacher, associate or deputy headteacher, DSL and deputy DSL in Doorstep\./)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    const page = await admin.get('/policy/edit/staffing')
+    assert.match(textOf(page.body), /May a school admin give or take away the roles of headteacher, associate or deputy headteacher, DSL and deputy DSL\?/)
+    const yes = sectionForm('staffing', version.policy, { 'staffing.adminsMayGrantSafeguardingRoles': 'yes' })
+    assert.equal((await admin.post('/policy/edit/staffing', yes)).statusCode, 303, 'a draft may hold it')
+    const refused = await admin.post('/policy/edit/publish', publishForm(today(ctx), 'Admins set up the DSL team'))
+    assert.equal(refused.statusCode, 400)
+    assert.deepEqual(errorSummary(refused.body), [
+      {
+        href: '/policy/edit/staffing#staffing-adminsMayGrantSafeguardingRoles',
+        text: 'Only the headteacher can let school admins give safeguarding roles. Ask the headteacher to publish this change.',
+      },
+    ])
+    const api = await admin.json('PUT', `/api/v1/schools/${schoolId}/policy`, {
+      policy: { ...version.policy, staffing: { ...version.policy.staffing, adminsMayGrantSafeguardingRoles: true } },
+      effectiveFrom: today(ctx),
+      note: 'Admins set up the DSL team',
+    })
+    assert.equal(api.statusCode, 400)
+    assert.match(api.body, /Only the headteacher can let school admins give safeguarding roles/)
+    assert.deepEqual(await counts(ctx, schoolId), { versions: 1, drafts: 1 })
+
+    const head = await signIn(ctx, 'head@westside.example')
+    assert.equal((await head.post('/policy/edit/staffing', yes)).statusCode, 303)
+    assert.equal((await head.post('/policy/edit/publish', publishForm(today(ctx), 'Admins set up the DSL team'))).statusCode, 303)
+    assert.equal((await currentPolicy(ctx.pool, schoolId, ctx.clock())).policy.staffing.adminsMayGrantSafeguardingRoles, true)
+    assert.match(textOf((await visitor.get('/policy')).body), /The headteacher or a school admin gives or takes away the roles of headteacher, associate or deputy headteacher, DSL and deputy DSL in Doorstep\./)
+    // Turning it off again is anyone's who edits the policy.
+    assert.equal((await admin.post('/policy/edit/staffing', sectionForm('staffing', version.policy, { 'staffing.adminsMayGrantSafeguardingRoles': 'no' }))).statusCode, 303)
+    const off = await admin.post('/policy/edit/publish', publishForm(today(ctx), 'Back to the headteacher only', { replaceNewer: 'yes' }))
+    assert.equal(off.statusCode, 303, off.body.slice(0, 500))
+  })
+
+  it('R-CONF-1 a new school with no headteacher yet: its school admin may let admins give safeguarding roles, to name the first headteacher', async (t) => {
+    const ctx = await testApp(t)
+    const { schoolId, version } = await westside(ctx)
+    await ctx.pool.query(`DELETE FROM school_memberships WHERE school_id = $1 AND role = 'headteacher'`, [schoolId])
+    const admin = await signIn(ctx, 'admin@westside.example')
+    assert.equal((await admin.post('/policy/edit/staffing', sectionForm('staffing', version.policy, { 'staffing.adminsMayGrantSafeguardingRoles': 'yes' }))).statusCode, 303)
+    assert.equal((await admin.post('/policy/edit/publish', publishForm(today(ctx), 'Setting up the school'))).statusCode, 303)
+    assert.equal((await admin.post('/staff', { name: 'Nia Evans', email: 'new.head@westside.example', roles: ['headteacher'] })).statusCode, 200)
+  })
+
   it('R-GOV-1 a version with a later date does not apply until that day', async (t) => {
     const ctx = await testApp(t)
     const { schoolId, version: v1 } = await westside(ctx)

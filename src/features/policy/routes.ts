@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { schoolRoles } from '../../domain/roles.ts'
+import { holdsAnyRole, schoolRoles } from '../../domain/roles.ts'
 import { formatDate } from '../../domain/dates.ts'
 import { renderPolicyPdf } from '../../policy/document.ts'
 import { listPresets } from '../../policy/presets.ts'
@@ -15,6 +15,7 @@ import { currentPolicy, ukDate, type PolicyVersion } from './repository.ts'
 import { sections, type Section } from './sections.ts'
 import {
   checkPolicy,
+  publishingIssues,
   compareVersions,
   discardDraft,
   documentOf,
@@ -79,7 +80,7 @@ export function registerPolicyRoutes(app: FastifyInstance): void {
       pdfHref: '/policy.pdf',
       current: true,
       canEdit: mayEditPolicy(school.roles),
-      canSeeSources: school.roles.some((role) => (sourceReaders as readonly string[]).includes(role)),
+      canSeeSources: holdsAnyRole(school.roles, sourceReaders),
       flash: flashOf(request),
     })
   })
@@ -229,7 +230,9 @@ export function registerPolicyRoutes(app: FastifyInstance): void {
   async function publishPage(ctx: PolicyContext, body: Body, formErrors: FieldError[]) {
     const state = await editorState(pool, ctx)
     const today = ukDate(ctx.now)
-    const issues = state.draft ? checkPolicy({ ...state.draft.policy, version: state.latest.version + 1, effectiveFrom: today }, today) : []
+    const issues = state.draft
+      ? await publishingIssues(pool, ctx, state.latest.policy, { ...state.draft.policy, version: state.latest.version + 1, effectiveFrom: today }, today)
+      : []
     const formView = errorView(formErrors, (field) => (field === 'effectiveFrom' ? 'effectiveFrom-day' : field))
     const scheduled = (await versionsOf(pool, ctx.schoolId, ctx.now)).filter((version) => version.status === 'scheduled')
     return {

@@ -1,5 +1,5 @@
 import { calendarDetails, escalationActions, riskAssessmentFields, weekdays, type EscalationAction, type Policy } from '../../policy/schema.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { safeguardingRoleNames, type SchoolRole } from '../../domain/roles.ts'
 import {
   type FormReader,
   button,
@@ -226,6 +226,7 @@ const staffing: Section = {
     'staffing.loneVisits.approverRoles': s.loneVisits.allowed ? (s.loneVisits.approverRoles ?? []) : [],
     'staffing.loneVisits.riskAssessmentRequired': s.loneVisits.allowed ? yesNoValue(s.loneVisits.riskAssessmentRequired) : '',
     'staffing.mobileNumberRequired': yesNoValue(s.mobileNumberRequired),
+    'staffing.adminsMayGrantSafeguardingRoles': yesNoValue(s.adminsMayGrantSafeguardingRoles),
   }),
   form: (body, errors) => [
     input(body, errors, 'staffing.minimumStaff', 'Minimum number of staff on a home visit', { width: 2, numeric: true, hint: 'From 1 to 6.' }),
@@ -244,6 +245,13 @@ const staffing: Section = {
     roles(body, errors, 'staffing.loneVisits.approverRoles', 'Who decides a lone visit is safe?', 'If someone decides.'),
     yesNo(body, errors, 'staffing.loneVisits.riskAssessmentRequired', 'Does a lone visit need its own lone-working risk assessment?', 'If lone visits are allowed.'),
     yesNo(body, errors, 'staffing.mobileNumberRequired', "Must the school hold each visitor's mobile number?"),
+    yesNo(
+      body,
+      errors,
+      'staffing.adminsMayGrantSafeguardingRoles',
+      `May a school admin give or take away the roles of ${safeguardingRoleNames}?`,
+      'If not, only the headteacher can. These roles read pupils’ medical, SEND and behaviour notes and every visit’s code word. Only the headteacher can publish a yes, unless the school has no headteacher yet.',
+    ),
   ],
   read(reader, policy) {
     const minimumStaff = reader.whole('staffing.minimumStaff', 'the minimum number of staff', { min: 1, max: 6 }) ?? 2
@@ -259,7 +267,11 @@ const staffing: Section = {
       }
     }
     const mobileNumberRequired = reader.yesNo('staffing.mobileNumberRequired', "Select yes if the school must hold each visitor's mobile number")
-    return { policy: { ...policy, staffing: { minimumStaff, loneVisits, mobileNumberRequired } }, rowMap: {} }
+    const adminsMayGrantSafeguardingRoles = reader.yesNo('staffing.adminsMayGrantSafeguardingRoles', 'Select yes if a school admin may give or take away safeguarding roles')
+    return {
+      policy: { ...policy, staffing: { minimumStaff, loneVisits, mobileNumberRequired, adminsMayGrantSafeguardingRoles } },
+      rowMap: {},
+    }
   },
 }
 

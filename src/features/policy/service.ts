@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
 import { formatDate } from '../../domain/dates.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { adoptedPolicy } from '../../policy/adopt.ts'
 import { changedParagraphs, changedSettings, markChangedSources, policySettings } from '../../policy/changes.ts'
 import { policyDocument, type PolicyDocument } from '../../policy/document.ts'
@@ -40,7 +40,7 @@ export const sourceReaders = ['headteacher', 'school_admin', 'governor'] as cons
 export type PolicyContext = { schoolId: string; schoolName: string; roles: readonly SchoolRole[]; actor: Actor; now: Date }
 
 export function mayEditPolicy(roles: readonly SchoolRole[]): boolean {
-  return roles.some((role) => (policyEditors as readonly SchoolRole[]).includes(role))
+  return holdsAnyRole(roles, policyEditors)
 }
 
 export function assertMayEditPolicy(roles: readonly SchoolRole[]): void {
@@ -265,7 +265,8 @@ async function publish(
       : input.policy
   const validation = validatePolicy(candidate, { today })
   const policyErrors = validation.ok ? [] : validation.errors
-  if (formErrors.length || !validation.ok) return { ok: false, formErrors, policyErrors }
+  if (validation.ok) policyErrors.push(...(await publisherErrors(pool, ctx, latest.policy, validation.policy)))
+  if (formErrors.length || policyErrors.length || !validation.ok) return { ok: false, formErrors, policyErrors }
 
   const policy: Policy = {
     ...validation.policy,
@@ -299,6 +300,32 @@ async function publish(
     return saved
   })
   return { ok: true, version }
+}
+
+/**
+ * What stops this person publishing the change, whatever the settings' own checks say. R-CONF-1
+ * (docs/decisions/0009): letting school admins give the safeguarding roles is the headteacher's
+ * decision, or an admin could publish it and then make themselves DSL. A school with no headteacher
+ * yet (a new school) is the exception: its admin may, to name the first one. Turning it off is
+ * anyone's who edits the policy.
+ */
+async function publisherErrors(db: Db, ctx: PolicyContext, before: Policy, after: Policy): Promise<PolicyError[]> {
+  if (!after.staffing.adminsMayGrantSafeguardingRoles || before.staffing.adminsMayGrantSafeguardingRoles) return []
+  if (!ctx.actor.userId || ctx.roles.includes('headteacher')) return []
+  const heads = await db.query(`SELECT 1 FROM school_memberships WHERE school_id = $1 AND role = 'headteacher' LIMIT 1`, [ctx.schoolId])
+  if (heads.rows.length === 0) return []
+  return [
+    {
+      path: 'staffing.adminsMayGrantSafeguardingRoles',
+      message: 'Only the headteacher can let school admins give safeguarding roles. Ask the headteacher to publish this change.',
+    },
+  ]
+}
+
+/** The problems the "Check and publish" page lists for this person's draft: the policy's own, and `publisherErrors`. */
+export async function publishingIssues(db: Db, ctx: PolicyContext, before: Policy, draft: Policy, today: string): Promise<PolicyIssue[]> {
+  const own = checkPolicy(draft, today)
+  return [...own, ...(own.length ? [] : (await publisherErrors(db, ctx, before, draft)).map((error) => issueOf(error, draft)))]
 }
 
 /** Publishes the person's draft. A version published by someone else since the draft began must be replaced knowingly. */

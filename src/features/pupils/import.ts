@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync'
 import { z } from 'zod'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
+import { holdsAnyRole } from '../../domain/roles.ts'
 import { ForbiddenError, ValidationError } from '../../web/errors.ts'
 import { findSameAddress, insertAddress, insertContact, insertPupil, linkContact, pupilKeys, setMainAddress } from './repository.ts'
 import {
@@ -16,7 +17,7 @@ import {
   upn,
   yearGroup,
 } from './schema.ts'
-import { holdsAny, pupilImporters, ukToday, type Staff } from './service.ts'
+import { mayReadRestrictedNotes, pupilImporters, ukToday, type Staff } from './service.ts'
 
 /**
  * CSV import of pupils and their families: one row per pupil–adult pair (docs/pupil-import.md).
@@ -279,8 +280,8 @@ export function planImport(
  * every row error). Restricted notes can be imported only by people who may read them.
  */
 export async function importPupils(pool: Pool, staff: Staff, csv: string, now: Date): Promise<ImportSummary> {
-  if (!holdsAny(staff, pupilImporters)) throw new ForbiddenError('Only the school admin, the school office or the headteacher can import pupils.')
-  const mayWriteRestricted = staff.roles.some((role) => ['dsl', 'deputy_dsl', 'headteacher', 'associate_head'].includes(role))
+  if (!holdsAnyRole(staff.roles, pupilImporters)) throw new ForbiddenError('Only the school admin, the school office or the headteacher can import pupils.')
+  const mayWriteRestricted = mayReadRestrictedNotes(staff)
   return inTransaction(pool, async (client) => {
     // One import at a time per school, so two files cannot both add the same pupil.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pupil-import:${staff.schoolId}`])

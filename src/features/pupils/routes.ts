@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { holdsAnyRole } from '../../domain/roles.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
@@ -33,7 +34,6 @@ import {
   createPupil,
   clearNoAppointmentsFlag,
   familyRecordKeepers,
-  holdsAny,
   linkExistingAdult,
   mayClearNoAppointments,
   mayReadRestrictedNotes,
@@ -113,6 +113,8 @@ const doneMessages: Record<string, string> = {
 
 export function registerPupilRoutes(app: FastifyInstance): void {
   addNavigation({ href: '/pupils', text: 'Pupils', roles: pupilViewers })
+  // School admins import pupils without reading their pages (docs/decisions/0010); everyone else imports from the list.
+  addNavigation({ href: '/pupils/import', text: 'Import pupils', roles: ['school_admin'] })
   const { pool, clock } = app.deps
 
   // ------------------------------------------------------------ list and search (R-FAMILY-1, R-LIST-1)
@@ -121,7 +123,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     const form = parseForm(pupilSearch, request.query)
     const query = request.query as Record<string, string | undefined>
     if (!form.ok) {
-      return reply.status(400).page(view('list'), { title: 'Pupils', q: query.q ?? '', pupils: [], total: 0, mayImport: holdsAny(school, pupilImporters), ...errorView(form.errors) })
+      return reply.status(400).page(view('list'), { title: 'Pupils', q: query.q ?? '', pupils: [], total: 0, mayImport: holdsAnyRole(school.roles, pupilImporters), ...errorView(form.errors) })
     }
     const { q, page } = form.data
     const { rows, total } = await listPupils(pool, school.id, { q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
@@ -131,7 +133,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
       q,
       pupils: rows,
       total,
-      mayImport: holdsAny(school, pupilImporters),
+      mayImport: holdsAnyRole(school.roles, pupilImporters),
       previousHref: page > 1 ? link(page - 1) : undefined,
       nextHref: page * PAGE_SIZE < total ? link(page + 1) : undefined,
     })
@@ -172,28 +174,29 @@ export function registerPupilRoutes(app: FastifyInstance): void {
   })
 
   // ------------------------------------------------------------ import (before /pupils/:pupilId)
-  const importContext = (extra: Record<string, unknown>) => ({
+  const importContext = (request: FastifyRequest, extra: Record<string, unknown>) => ({
     title: 'Import pupils and families',
+    mayViewPupils: holdsAnyRole(schoolOf(request).roles, pupilViewers),
     columns: importColumns,
     requiredColumns,
     maxRows: MAX_IMPORT_ROWS,
     ...extra,
   })
 
-  app.get('/pupils/import', { config: { access: importers } }, async (_request, reply) => reply.page(view('import'), importContext({ csv: '' })))
+  app.get('/pupils/import', { config: { access: importers } }, async (request, reply) => reply.page(view('import'), importContext(request, { csv: '' })))
 
   app.post('/pupils/import', { config: { access: importers }, bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
     const form = parseForm(importForm, body)
-    if (!form.ok) return reply.status(400).page(view('import'), importContext({ csv: '', ...errorView(form.errors) }))
+    if (!form.ok) return reply.status(400).page(view('import'), importContext(request, { csv: '', ...errorView(form.errors) }))
     try {
       const result = await importPupils(pool, staffOf(request), form.data.csv, clock())
-      return reply.page(view('import-done'), { title: 'Pupils imported', result })
+      return reply.page(view('import-done'), { title: 'Pupils imported', result, mayViewPupils: holdsAnyRole(schoolOf(request).roles, pupilViewers) })
     } catch (error) {
       if (!(error instanceof ImportRejected)) throw error
       const rowErrors = error.rowErrors
       const rowsAffected = new Set(rowErrors.map((e) => e.row)).size
-      return reply.status(400).page(view('import'), importContext({
+      return reply.status(400).page(view('import'), importContext(request, {
         csv: form.data.csv,
         rowErrors,
         errorList: [
@@ -572,8 +575,8 @@ function pupilPageContext(staff: Staff, family: Family, now: Date) {
     pupil,
     age: ageOn(pupil.dateOfBirth, now),
     attendanceBand: attendanceBand(pupil.attendancePercent),
-    mayKeepRecords: holdsAny(staff, familyRecordKeepers),
-    mayPlan: holdsAny(staff, visitPlanners),
+    mayKeepRecords: holdsAnyRole(staff.roles, familyRecordKeepers),
+    mayPlan: holdsAnyRole(staff.roles, visitPlanners),
     mayClear: mayClearNoAppointments(staff),
     mayReadNotes: mayReadRestrictedNotes(staff),
     adultsWithNoAppointments: family.adults.filter((adult) => adult.noAppointments),

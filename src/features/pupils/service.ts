@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type pg from 'pg'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import {
@@ -45,20 +45,16 @@ import {
   adultsAtSameAddress,
   findContact,
 } from './repository.ts'
+import { isClearedToGo, type VisitStatus } from '../../domain/visit-lifecycle.ts'
 import { reopenRiskAssessmentsForAddress } from '../visits/service.ts'
 import { hazardKindLabels, type AddressDetails, type AdultDetails, type AgencyDetails, type DeclineDetails, type HazardDetails, type NewPupil, type PupilDetails } from './schema.ts'
 
-/** Who may do what with pupils and families. Routes use these for access; the service checks them again. */
-export const pupilViewers = [
-  'headteacher',
-  'associate_head',
-  'dsl',
-  'deputy_dsl',
-  'slt',
-  'office',
-  'visitor',
-  'school_admin',
-] as const satisfies readonly SchoolRole[]
+/**
+ * Who may do what with pupils and families. Routes use these for access; the service checks them again.
+ * School admins import pupils from the school's records but do not read pupils' pages: families,
+ * hazards, agencies, declines and "no appointments" flags are safeguarding detail (docs/decisions/0010).
+ */
+export const pupilViewers = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt', 'office', 'visitor'] as const satisfies readonly SchoolRole[]
 /** Keep pupils' and families' details up to date (names, addresses, adults, agencies). */
 export const familyRecordKeepers = pupilViewers
 /** People who plan visits: record hazards and declines, and stop appointments with an adult (R-FAMILY-3). */
@@ -78,12 +74,30 @@ export function staffOf(request: FastifyRequest): Staff {
   return { actor: actorOf(request), schoolId: school.id, roles: school.roles }
 }
 
-export const holdsAny = (staff: Pick<Staff, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => staff.roles.includes(role))
-export const mayReadRestrictedNotes = (staff: Pick<Staff, 'roles'>) => holdsAny(staff, restrictedNoteReaders)
-export const mayClearNoAppointments = (staff: Pick<Staff, 'roles'>) => holdsAny(staff, caseReviewers)
+/** A visit, as far as the rule for restricted notes needs to know it. */
+export type VisitForNotes = { id: string; status: VisitStatus; staff: ReadonlyArray<{ userId: string }>; pupils: ReadonlyArray<{ id: string }> }
+
+/**
+ * R-CONF-1: THE rule for a pupil's restricted notes (medical, SEND, behaviour), on the pupil page,
+ * in the API and on a visit's briefing (docs/decisions/0010). The DSL, deputy DSLs, the headteacher
+ * and the associate head may always read them. Anyone else only through a visit: the visit is for
+ * this pupil, they are going on it, and it is cleared to go (approved, or in progress) — so
+ * drafting a visit with yourself on it shows nothing until an approver has approved it.
+ */
+export function mayReadRestrictedNotes(
+  staff: { roles: readonly SchoolRole[]; actor?: { userId: string | null } },
+  through?: { visit: VisitForNotes; pupilId: string },
+): boolean {
+  if (holdsAnyRole(staff.roles, restrictedNoteReaders)) return true
+  if (!through || !staff.actor?.userId) return false
+  const { visit, pupilId } = through
+  const userId = staff.actor.userId
+  return isClearedToGo(visit.status) && visit.staff.some((person) => person.userId === userId) && visit.pupils.some((pupil) => pupil.id === pupilId)
+}
+export const mayClearNoAppointments = (staff: Pick<Staff, 'roles'>) => holdsAnyRole(staff.roles, caseReviewers)
 
 function requireRole(staff: Staff, roles: readonly SchoolRole[], message?: string): void {
-  if (!holdsAny(staff, roles)) throw new ForbiddenError(message)
+  if (!holdsAnyRole(staff.roles, roles)) throw new ForbiddenError(message)
 }
 
 const londonDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
@@ -112,18 +126,19 @@ export async function requireAdult(pool: Pool, schoolId: string, pupilId: string
 
 /**
  * Reads a pupil's RESTRICTED notes and writes the view to the audit history in the same
- * transaction (R-CONF-1). Only the DSL, deputy DSLs, the headteacher and associate head may
- * read them — unless `onVisit` is given: the visits feature passes the visit id after checking
- * that this person is a visitor on that visit, for the briefing (R-BRIEF-1).
+ * transaction (R-CONF-1), after checking `mayReadRestrictedNotes`. The briefing passes its visit
+ * (R-BRIEF-1): the staff going read the notes of its pupils once it is cleared to go.
  */
 export async function readRestrictedNotes(
   pool: Pool,
   staff: Staff,
   pupilId: string,
   now: Date,
-  options: { where?: string; onVisit?: string } = {},
+  options: { where?: string; visit?: VisitForNotes } = {},
 ): Promise<RestrictedNotes> {
-  if (!options.onVisit) requireRole(staff, restrictedNoteReaders, 'Only the DSL, a deputy DSL, the headteacher or the associate headteacher can read these notes.')
+  if (!mayReadRestrictedNotes(staff, options.visit ? { visit: options.visit, pupilId } : undefined)) {
+    throw new ForbiddenError('Only the DSL, a deputy DSL, the headteacher or the associate headteacher can read these notes, and the staff going on an approved visit for this pupil.')
+  }
   return inTransaction(pool, async (client) => {
     const pupil = await findPupil(client, staff.schoolId, pupilId)
     const notes = await restrictedNotesForPupil(client, staff.schoolId, pupilId)
@@ -135,7 +150,7 @@ export async function readRestrictedNotes(
       subjectType: 'pupil',
       subjectId: pupilId,
       summary: `Viewed the medical, SEND and behaviour notes of ${pupil.name} (${options.where ?? 'pupil page'})`,
-      change: options.onVisit ? { visitId: options.onVisit } : {},
+      change: options.visit ? { visitId: options.visit.id } : {},
     }, now)
     return notes
   })

@@ -1,7 +1,7 @@
 import type { Actor } from '../../audit/audit.ts'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { checkVisitorEligibility, type ProposedVisitor, type StaffingMessage } from '../../domain/staffing.ts'
 import type { Policy } from '../../policy/schema.ts'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../web/errors.ts'
@@ -54,11 +54,11 @@ export type ReadinessMessage = { code: string; text: string }
 export type Verdict = { status: ReadinessStatus; blocks: ReadinessMessage[]; warnings: ReadinessMessage[] }
 
 export function mayEditReadiness(roles: readonly SchoolRole[]): boolean {
-  return roles.some((role) => (readinessEditors as readonly SchoolRole[]).includes(role))
+  return holdsAnyRole(roles, readinessEditors)
 }
 
 export function mayViewAllReadiness(roles: readonly SchoolRole[]): boolean {
-  return roles.some((role) => (readinessViewers as readonly SchoolRole[]).includes(role))
+  return holdsAnyRole(roles, readinessViewers)
 }
 
 /** Visitors see their own readiness and nobody else's (checked after the person is known to be in the school). */

@@ -82,14 +82,17 @@ describe('the run list (R-LIST-1)', () => {
     assert.match(textOf((await office.get('/visits/run-list.csv?date=banana')).body), /Enter a real date/)
   })
 
-  it('R-CONF-1 only the office and senior staff see the run list, and only their own school’s visits', async (t) => {
+  it('R-CONF-1 R-LIST-1 only the office and senior staff, the deputy DSL among them, see the run list, and only their own school’s visits; not a school admin', async (t) => {
     const ctx = await testApp(t)
     const s = await school(ctx, 'westside')
     await plannedVisit(ctx, s, 'Leo', 'Hannah')
-    for (const local of ['visitor', 'governor', 'deputy.dsl']) {
-      assert.equal((await (await as(ctx, local, 'westside')).get(`/visits/run-list?date=${DAY}`)).statusCode, 403, `${local} has no run list`)
+    for (const local of ['visitor', 'governor', 'admin']) {
+      const agent = await as(ctx, local, 'westside')
+      assert.equal((await agent.get(`/visits/run-list?date=${DAY}`)).statusCode, 403, `${local} has no run list`)
+      assert.equal((await agent.get(`/visits/run-list.csv?date=${DAY}`)).statusCode, 403, `${local} has no run list CSV`)
+      assert.doesNotMatch((await agent.get('/')).body, /href="\/visits\/run-list"/)
     }
-    for (const local of ['dsl', 'head', 'deputy', 'slt', 'admin']) {
+    for (const local of ['office', 'dsl', 'deputy.dsl', 'head', 'deputy', 'slt']) {
       assert.match(textOf((await (await as(ctx, local, 'westside')).get(`/visits/run-list?date=${DAY}`)).body), /Leo Marsh/, `${local} sees the run list`)
     }
     const harton = await signIn(ctx, 'head@harton.example')

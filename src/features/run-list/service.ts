@@ -16,7 +16,12 @@ import { londonParts } from '../visits/times.ts'
  * notes (R-ITIN-2, R-CONF-1).
  */
 
-export const runListReaders = ['office', 'dsl', 'headteacher', 'associate_head', 'slt', 'school_admin'] as const satisfies readonly SchoolRole[]
+/**
+ * R-CONF-1, R-LIST-1: the office and the senior staff who read briefings or lead visits, the deputy DSL
+ * among them. Not school admins: parents' phone numbers and where the staff are going are not theirs to
+ * read (docs/decisions/0010).
+ */
+export const runListReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head', 'slt'] as const satisfies readonly SchoolRole[]
 
 /** The visits that may run that day: sent for risk assessment onwards; drafts, refused and cancelled visits are left out. */
 export const runListStatuses = ['awaiting_risk_assessment', 'awaiting_approval', 'approved', 'in_progress', 'completed'] as const satisfies readonly VisitStatus[]

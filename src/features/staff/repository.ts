@@ -74,6 +74,28 @@ export async function schoolsOf(db: Db, userId: string): Promise<SchoolAccess[]>
   }))
 }
 
+/** A school's name and the trust or local authority it belongs to. */
+export async function organisationOfSchool(db: Db, schoolId: string): Promise<{ id: string; name: string; schoolName: string }> {
+  const { rows } = await db.query<{ id: string; name: string; schoolName: string }>(
+    'SELECT o.id, o.name, s.name AS "schoolName" FROM schools s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
+    [schoolId],
+  )
+  if (!rows[0]) throw new Error(`School ${schoolId} has no organisation`)
+  return rows[0]
+}
+
+/** Whether a person holds a role at a school of this organisation, or administers the organisation. */
+export async function worksInOrganisation(db: Db, userId: string, organisationId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM school_memberships m JOIN schools s ON s.id = m.school_id WHERE m.user_id = $1 AND s.organisation_id = $2
+     UNION ALL
+     SELECT 1 FROM organisation_admins a WHERE a.user_id = $1 AND a.organisation_id = $2
+     LIMIT 1`,
+    [userId, organisationId],
+  )
+  return rows.length > 0
+}
+
 export type StaffMember = {
   id: string
   name: string

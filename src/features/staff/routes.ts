@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { roleLabels, schoolRoles } from '../../domain/roles.ts'
+import { roleLabels, safeguardingRoleNames, schoolRoles } from '../../domain/roles.ts'
 import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ValidationError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
@@ -22,7 +22,7 @@ export function registerStaffRoutes(app: FastifyInstance): void {
   })
 
   app.get('/staff/new', { config: { access } }, async (_request, reply) =>
-    reply.page('staff/views/form.njk', { title: 'Add a member of staff', action: '/staff', values: { roles: [] }, roleOptions }),
+    reply.page('staff/views/form.njk', { title: 'Add a member of staff', action: '/staff', values: { roles: [] }, roleOptions, safeguardingRoleNames }),
   )
 
   app.post('/staff', { config: { access } }, async (request, reply) => {
@@ -38,6 +38,7 @@ export function registerStaffRoutes(app: FastifyInstance): void {
         temporaryPassword: added.temporaryPassword,
       })
     } catch (error) {
+      if (error instanceof ValidationError) return formError(reply, request, 'Add a member of staff', '/staff', error.fieldErrors)
       if (error instanceof ConflictError) {
         return formError(reply, request, 'Add a member of staff', '/staff', [{ field: 'email', message: error.message }])
       }
@@ -57,6 +58,7 @@ export function registerStaffRoutes(app: FastifyInstance): void {
       action: `/staff/${member.id}`,
       values: { ...member, mobile: member.mobile ?? '' },
       roleOptions,
+      safeguardingRoleNames,
       member,
     })
   })
@@ -131,6 +133,7 @@ function formError(
     action,
     member,
     roleOptions,
+    safeguardingRoleNames,
     values: { name: body.name ?? '', email: body.email ?? '', mobile: body.mobile ?? '', roles },
     ...errorView(errors, (field) => (field === 'roles' ? 'roles' : field)),
   })

@@ -1,28 +1,48 @@
 import type { Actor } from '../../audit/audit.ts'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
-import { roleLabels } from '../../domain/roles.ts'
+import { holdsAnyRole, roleLabels, safeguardingRoleNames, safeguardingRoles, type SchoolRole } from '../../domain/roles.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import { staffAdmins } from '../../web/navigation.ts'
 import { revokeAllApiTokens } from '../account/api-tokens.ts'
 import { endAllSessions } from '../auth/sessions.ts'
 import { hashPassword, temporaryPassword } from '../auth/passwords.ts'
 import { forgetSignInDevices } from '../auth/sign-in-throttle.ts'
-import { findStaffMember, findUserByEmail, insertUser, replaceRoles, schoolsOf, type StaffMember } from './repository.ts'
+import { currentPolicy } from '../policy/repository.ts'
+import {
+  findStaffMember,
+  findUserByEmail,
+  insertUser,
+  organisationOfSchool,
+  replaceRoles,
+  schoolsOf,
+  worksInOrganisation,
+  type StaffMember,
+} from './repository.ts'
 import type { StaffDetails } from './schema.ts'
 
 const describeRoles = (roles: readonly (keyof typeof roleLabels)[]) => roles.map((r) => roleLabels[r]).join(', ')
 
 /**
- * Adds someone to a school's staff. A person already known to Doorstep (same email, e.g.
- * working across a trust's schools) gains roles here and keeps their password; a new person
- * gets a temporary password, returned once for the admin to hand over, which they must replace
- * at their first sign-in.
+ * Adds someone to a school's staff: someone new to Doorstep gets an account and a temporary
+ * password, returned once for the admin to hand over, which they must replace at their first
+ * sign-in; someone who already works at a school of the same organisation (trust or local
+ * authority) gains roles here and keeps their password. Nobody else can be added
+ * (docs/decisions/0009): an account that works only outside the organisation, or nowhere, is
+ * refused with the same words whichever it is, and nothing about the account (name, mobile,
+ * schools) is shown.
  */
 export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string, details: StaffDetails, now: Date) {
   const alreadyOnStaff = () => new ConflictError(`${details.email} is already on this school’s staff. Change their roles on their page instead.`)
+  const organisation = await organisationOfSchool(pool, schoolId)
+  const cannotAdd = () =>
+    new ConflictError(
+      `Doorstep cannot add ${details.email} to ${organisation.schoolName}. You can add people who are new to Doorstep, and people who already work at a school of ${organisation.name}. Check the email address with the person, or ask your trust or local authority admin.`,
+    )
   const known = await findUserByEmail(pool, details.email)
   if (known && (await findStaffMember(pool, schoolId, known.id))) throw alreadyOnStaff()
+  if (known && !(await worksInOrganisation(pool, known.id, organisation.id))) throw cannotAdd()
+  await assertMayChangeSafeguardingRoles(pool, actor, schoolId, [], details.roles, now)
   const password = known ? undefined : temporaryPassword()
   const passwordHash = password ? await hashPassword(password) : undefined
   return inTransaction(pool, async (client) => {
@@ -31,6 +51,7 @@ export async function addStaffMember(pool: Pool, actor: Actor, schoolId: string,
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`staff-email:${details.email.toLowerCase()}`])
     const existing = await findUserByEmail(client, details.email)
     if (existing && (await findStaffMember(client, schoolId, existing.id))) throw alreadyOnStaff()
+    if (existing && !(await worksInOrganisation(client, existing.id, organisation.id))) throw cannotAdd()
     const id = existing?.id ?? (await insertUser(client, { ...details, passwordHash: passwordHash!, passwordIsTemporary: true }))
     await replaceRoles(client, schoolId, id, details.roles)
     await recordAudit(client, {
@@ -51,6 +72,7 @@ export async function updateStaffMember(pool: Pool, actor: Actor, schoolId: stri
   if (actor.userId === userId && before.roles.includes('school_admin') && !details.roles.includes('school_admin')) {
     throw new ConflictError('You cannot remove your own school admin role. Ask another school admin to do it.')
   }
+  await assertMayChangeSafeguardingRoles(pool, actor, schoolId, before.roles, details.roles, now)
   const clash = await findUserByEmail(pool, details.email)
   if (clash && clash.id !== userId) throw new ConflictError(`${details.email} already belongs to someone else in Doorstep.`)
   const detailsChange = details.name !== before.name || details.email.toLowerCase() !== before.email.toLowerCase() || details.mobile !== before.mobile
@@ -159,6 +181,27 @@ export async function setActive(pool: Pool, actor: Actor, schoolId: string, user
 }
 
 /**
+ * R-CONF-1 (docs/decisions/0009): the safeguarding roles (headteacher, associate head, DSL, deputy
+ * DSL) read pupils' restricted notes and every visit's code word, so only the headteacher gives or
+ * takes them away — to anyone, themselves included — unless the school's policy in force lets
+ * school admins too. Other roles are for any staff admin.
+ */
+async function assertMayChangeSafeguardingRoles(pool: Pool, actor: Actor, schoolId: string, before: readonly SchoolRole[], after: readonly SchoolRole[], now: Date): Promise<void> {
+  const changed = safeguardingRoles.filter((role) => before.includes(role) !== after.includes(role))
+  if (changed.length === 0 || !actor.userId) return
+  const mine = (await schoolsOf(pool, actor.userId)).find((school) => school.id === schoolId)?.roles ?? []
+  if (mine.includes('headteacher')) return
+  const { policy } = await currentPolicy(pool, schoolId, now)
+  if (policy.staffing.adminsMayGrantSafeguardingRoles && mine.includes('school_admin')) return
+  throw new ValidationError([
+    {
+      field: 'roles',
+      message: `Only the headteacher can give or take away the roles of ${safeguardingRoleNames}. The school’s policy does not let school admins do it.`,
+    },
+  ])
+}
+
+/**
  * A person's account (password, name, email, mobile, active) is shared by every school they
  * work at, so only someone who administers all of those schools may change it. Otherwise an
  * admin of one school could add a member of another school's staff and reset their password.
@@ -166,7 +209,7 @@ export async function setActive(pool: Pool, actor: Actor, schoolId: string, user
 async function managesAccount(pool: Pool, actor: Actor, userId: string): Promise<boolean> {
   if (!actor.userId) return true
   const [theirs, mine] = await Promise.all([schoolsOf(pool, userId), schoolsOf(pool, actor.userId)])
-  return theirs.every((school) => mine.some((s) => s.id === school.id && s.roles.some((role) => (staffAdmins as readonly string[]).includes(role))))
+  return theirs.every((school) => mine.some((s) => s.id === school.id && holdsAnyRole(s.roles, staffAdmins)))
 }
 
 export async function requireStaff(pool: Pool, schoolId: string, userId: string): Promise<StaffMember> {

@@ -131,9 +131,9 @@ describe('approving a visit (R-APPROVE-1)', () => {
     const { visitId, visitor, head } = await awaitingApproval(ctx, s)
     await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
 
-    // A new code word needs nothing re-done.
-    const codeWord = await visitor.json('PATCH', s.url(`/${visitId}`), { codeWord: 'Green teapot' })
-    assert.equal((codeWord.json() as VisitJson).status, 'approved')
+    // A new contingency plan needs nothing re-done.
+    const contingency = await visitor.json('PATCH', s.url(`/${visitId}`), { contingencyPlan: 'Ring the office from the corner shop; they send a taxi.' })
+    assert.equal((contingency.json() as VisitJson).status, 'approved')
 
     const moved = await visitor.json('PATCH', s.url(`/${visitId}`), { startAt: '10:30', endAt: '11:15' })
     await ok(moved)
@@ -300,18 +300,26 @@ describe('the risk assessment (R-RISK-1..3, R-PURPOSE-2)', () => {
   })
 })
 
+/** The visitor (lead) and the DSL (second) go; the deputy completes the assessment, the head signs it off. */
+async function visitorAndDsl(s: School, codeWord: string) {
+  return {
+    codeWord,
+    staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }],
+  }
+}
+
+const codeWordOf = async (agent: Agent, s: School, visitId: string) => ((await agent.json('GET', s.url(`/${visitId}`))).json() as { codeWord?: string }).codeWord
+
 describe('the code word (R-ITIN-2)', () => {
-  it('R-ITIN-2 is seen by the visitors, the office and the DSL or head, and by nobody else, and never kept in the history', async (t) => {
+  it('R-ITIN-2 is seen by the office and the DSL or head, by the visitors once the visit is approved, by nobody else, and never kept in the history', async (t) => {
     const ctx = await testApp(t)
     const s = await school(ctx, 'westside')
-    const visitor = await as(ctx, 'visitor', 'westside')
-    const plan = await completePlan(ctx, s, 'Leo', 'Hannah', {
-      codeWord: 'Purple elephant',
-      staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }],
-    })
-    const visitId = await createDraft(visitor, s, plan)
-    await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+    const { visitId, visitor, head } = await awaitingApproval(ctx, s, await visitorAndDsl(s, 'Purple elephant'))
     await ok(await visitor.json('PATCH', s.url(`/${visitId}`), { codeWord: 'Orange giraffe' }))
+    // Not approved yet: the visitor who is not also office, DSL or head does not see it.
+    assert.equal(await codeWordOf(visitor, s, visitId), undefined)
+    assert.match(textOf((await visitor.get(`/visits/${visitId}`)).body), /Agreed\. You will see it here once the visit is approved\./)
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
 
     for (const local of ['visitor', 'dsl', 'office', 'head', 'deputy.dsl', 'deputy']) {
       const agent = await as(ctx, local, 'westside')
@@ -324,7 +332,7 @@ describe('the code word (R-ITIN-2)', () => {
     assert.equal(page.headers['cache-control'], 'private, no-store')
     assert.equal((await slt.json('GET', s.url(`/${visitId}`))).headers['cache-control'], 'private, no-store')
     assert.doesNotMatch(page.body, /Orange giraffe|Purple elephant/)
-    assert.match(textOf(page.body), /Agreed\. Only the visitors, the office and the DSL or headteacher can see it\./)
+    assert.match(textOf(page.body), /Agreed\. Only the office, the DSL or headteacher, and the staff going on the visit once it is approved, can see it\./)
     const api = (await slt.json('GET', s.url(`/${visitId}`))).json() as Record<string, unknown>
     assert.equal(api.codeWord, undefined)
     assert.equal(api.hasCodeWord, true)
@@ -342,6 +350,70 @@ describe('the code word (R-ITIN-2)', () => {
     assert.deepEqual(leaks.rows[0], { events: 0, audit: 0 })
     const history = textOf((await visitor.get(`/visits/${visitId}`)).body)
     assert.match(history, /Changed the code word/)
+  })
+
+  it('R-ITIN-2 someone who may change a visit but not read its code word (SLT) does not see it by adding themselves: the approved visit goes back for approval first', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, head } = await awaitingApproval(ctx, s, await visitorAndDsl(s, 'Silver kettle'))
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    const slt = await as(ctx, 'slt', 'westside')
+    assert.equal(await codeWordOf(slt, s, visitId), undefined)
+
+    const joined = await slt.json('PATCH', s.url(`/${visitId}`), {
+      staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }, { userId: await s.staff('slt'), role: 'note_taker' }],
+    })
+    await ok(joined)
+    assert.equal((joined.json() as VisitJson).status, 'awaiting_approval')
+    assert.doesNotMatch(joined.body, /Silver kettle/)
+    assert.equal(await codeWordOf(slt, s, visitId), undefined, 'not while the changed visit waits for approval')
+    const page = await slt.get(`/visits/${visitId}`)
+    assert.doesNotMatch(page.body, /Silver kettle/)
+    const briefing = await slt.get(`/visits/${visitId}/briefing`)
+    await ok(briefing)
+    assert.doesNotMatch(briefing.body, /Silver kettle/)
+    assert.match(textOf(briefing.body), /A code word has been agreed\. You will see it here once the visit is approved\./)
+
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    assert.equal(await codeWordOf(slt, s, visitId), 'Silver kettle', 'once re-approved, everyone going reads it')
+  })
+
+  it('R-ITIN-2 adding yourself to a draft or a visit waiting for approval does not show its code word before the visit is approved', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const slt = await as(ctx, 'slt', 'westside')
+    const withSlt = [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('dsl'), role: 'second' }, { userId: await s.staff('slt'), role: 'note_taker' }]
+    const draft = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', await visitorAndDsl(s, 'Copper kettle')))
+    await ok(await slt.json('PATCH', s.url(`/${draft}`), { staff: withSlt }))
+    assert.equal(await codeWordOf(slt, s, draft), undefined)
+    assert.doesNotMatch((await slt.get(`/visits/${draft}/plan/staff`)).body, /Copper kettle/)
+
+    const { visitId } = await awaitingApproval(ctx, s, await visitorAndDsl(s, 'Brass kettle'))
+    await ok(await slt.json('PATCH', s.url(`/${visitId}`), { staff: withSlt }))
+    assert.equal(await codeWordOf(slt, s, visitId), undefined)
+    assert.doesNotMatch((await slt.get(`/visits/${visitId}/briefing`)).body, /Brass kettle/)
+  })
+
+  it('R-ITIN-2 R-APPROVE-1 a new code word on an approved visit sends it back for approval; the visitors read the new word once it is approved again', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor, head } = await awaitingApproval(ctx, s, await visitorAndDsl(s, 'Red kite'))
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    assert.equal(await codeWordOf(visitor, s, visitId), 'Red kite')
+
+    const slt = await as(ctx, 'slt', 'westside')
+    const changed = await slt.json('PATCH', s.url(`/${visitId}`), { codeWord: 'Blue tit' })
+    await ok(changed)
+    const visit = changed.json() as VisitJson
+    assert.equal(visit.status, 'awaiting_approval')
+    assert.ok(visit.history.some((e) => e.summary === 'Sent back for approval because the code word changed'))
+    assert.equal(visit.approvals.outstanding.length, 1)
+    assert.equal(await codeWordOf(visitor, s, visitId), undefined)
+    assert.match(textOf((await visitor.get(`/visits/${visitId}/briefing`)).body), /Not approved yet — you cannot leave for this visit/)
+
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    assert.equal(await codeWordOf(visitor, s, visitId), 'Blue tit')
   })
 })
 

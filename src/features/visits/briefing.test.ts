@@ -112,7 +112,7 @@ describe('the briefing (R-BRIEF-1)', () => {
     const forOffice = textOf((await office.get(url)).body)
     assert.match(forOffice, /Code word Bluebell/)
     assert.ok(!forOffice.includes('Dyslexia'), 'no restricted notes for the office')
-    assert.match(forOffice, /Medical, SEND and behaviour notes are shown only to the staff going on this visit and the DSL or headteacher\./)
+    assert.match(forOffice, /Medical, SEND and behaviour notes are shown to the staff going on this visit once it is approved, and to the DSL or headteacher\./)
     assert.equal((await auditActions(ctx, 'pupil.restricted_viewed')).length, 0)
     assert.deepEqual((await auditActions(ctx, 'visit.briefing_viewed')).map((row) => row.summary), ['Viewed the briefing (not going on the visit)'])
 
@@ -136,6 +136,36 @@ describe('the briefing (R-BRIEF-1)', () => {
     const elsewhere = await harton.get(url)
     assert.equal(elsewhere.statusCode, 404)
     assert.ok(!elsewhere.body.includes('Bluebell') && !elsewhere.body.includes('Leo Marsh'))
+  })
+
+  it('R-CONF-1 a visitor who drafts a visit with themselves on it does not read the pupil’s restricted notes until the visit is approved', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const leo = await pupilId(ctx, s.id, 'Leo')
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah'))
+    const shows = async () => textOf((await visitor.get(`/visits/${visitId}/briefing`)).body)
+
+    const draft = await shows()
+    assert.match(draft, /Not approved yet/)
+    assert.ok(!draft.includes('Dyslexia'), 'no restricted notes on a draft')
+    assert.match(draft, /Medical, SEND and behaviour notes are shown to the staff going on this visit once it is approved, and to the DSL or headteacher\./)
+    await ok(await visitor.json('POST', s.url(`/${visitId}/submit`), {}))
+    assert.ok(!(await shows()).includes('Dyslexia'), 'nor while it awaits its risk assessment')
+    await ok(await (await as(ctx, 'deputy', 'westside')).json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'complete', answers: allAnswers(), risksFound: false }))
+    const head = await as(ctx, 'head', 'westside')
+    await ok(await head.json('POST', s.url(`/${visitId}/risk-assessment`), { action: 'sign_off' }))
+    assert.ok(!(await shows()).includes('Dyslexia'), 'nor while it awaits approval')
+    assert.equal((await auditActions(ctx, 'pupil.restricted_viewed')).length, 0, 'nothing was read')
+
+    // The pupil page and API follow the same rule: a visitor reads the notes only through an approved visit.
+    assert.ok(!textOf((await visitor.get(`/pupils/${leo}`)).body).includes('Dyslexia'))
+    assert.equal(((await visitor.json('GET', `/api/v1/schools/${s.id}/pupils/${leo}`)).json() as { restrictedNotes?: unknown }).restrictedNotes, undefined)
+
+    await ok(await head.json('POST', s.url(`/${visitId}/approve`), {}))
+    assert.match(await shows(), /Dyslexia: reading support twice a week\./, 'once approved, the staff going read them')
+    assert.equal((await auditActions(ctx, 'pupil.restricted_viewed')).length, 1)
+
   })
 
   it('R-BRIEF-1 a visit that is not approved yet says so at the top; a cancelled visit has no briefing', async (t) => {

@@ -7,11 +7,11 @@ import { describeRoles, joinWords, type SchoolRole } from '../../domain/roles.ts
 import { riskAssessmentFields, type escalationActions } from '../../policy/schema.ts'
 import { ConflictError, ForbiddenError, NotFoundError } from '../../web/errors.ts'
 import { agenciesOfPupil, familyForPupil, hazardsForAddress, type Agency, type Hazard, type Pupil, type RestrictedNotes } from '../pupils/repository.ts'
-import { readRestrictedNotes, restrictedNoteReaders } from '../pupils/service.ts'
+import { mayReadRestrictedNotes, readRestrictedNotes } from '../pupils/service.ts'
 import { listStaff } from '../staff/repository.ts'
 import { statusLabels } from '../../domain/visit-lifecycle.ts'
 import { findVisit, insertEvent, readCodeWord, type Visit } from './repository.ts'
-import { canSeeCodeWord, refreshRiskAssessment, type Viewer } from './service.ts'
+import { canReadBriefing, canSeeCodeWord, refreshRiskAssessment, type Viewer } from './service.ts'
 import { londonParts } from './times.ts'
 
 /**
@@ -21,13 +21,10 @@ import { londonParts } from './times.ts'
  *
  * Who reads it (R-CONF-1): the staff going on the visit, the school office, and the DSL, deputy
  * DSLs, the headteacher and the associate head. The pupils' restricted notes (medical, SEND,
- * behaviour) only for the staff on THIS visit and the DSL/head roles; every read of them is
- * audited by the pupils service. Every view of the briefing goes into the visit's history and the
+ * behaviour) by the one rule of the pupils service (`mayReadRestrictedNotes`): the DSL/head roles,
+ * and the staff on THIS visit once it is approved; every read of them is audited there. Every view of the briefing goes into the visit's history and the
  * audit log.
  */
-
-/** Besides the staff going on the visit, who may read its briefing. */
-export const briefingReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
 
 /** The statuses a visit is approved in: anything else gets the "not approved yet" warning. */
 const approvedStatuses = new Set(['approved', 'in_progress', 'completed'])
@@ -63,7 +60,6 @@ export type Briefing = {
   approved: boolean
   onVisit: boolean
   codeWord: string | undefined
-  seeRestricted: boolean
   pupils: BriefingPupil[]
   adults: BriefingAdult[]
   riskFindings: Array<{ label: string; answer: string }>
@@ -89,7 +85,7 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
   let visit = await findVisit(pool, schoolId, visitId)
   if (!visit) throw new NotFoundError('There is no visit with that id in this school.')
   const onVisit = visit.staff.some((person) => person.userId === viewer.userId)
-  if (!onVisit && !briefingReaders.some((role) => viewer.roles.includes(role))) {
+  if (!canReadBriefing(viewer, visit)) {
     throw new ForbiddenError('The briefing is only for the staff going on this visit, the school office, and the DSL or headteacher.')
   }
   if (visit.status === 'refused' || visit.status === 'cancelled') {
@@ -107,7 +103,6 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
   })
 
   const codeWord = canSeeCodeWord(viewer, current) ? await readCodeWord(pool, schoolId, visitId) : undefined
-  const seeRestricted = onVisit || restrictedNoteReaders.some((role) => viewer.roles.includes(role))
   const staff = { actor: { userId: viewer.userId, name: viewer.name }, schoolId, roles: viewer.roles }
 
   const pupils: BriefingPupil[] = []
@@ -116,8 +111,8 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
   for (const { id } of current.pupils) {
     const family = await familyForPupil(pool, schoolId, id)
     if (!family) continue
-    const restricted = seeRestricted
-      ? await readRestrictedNotes(pool, staff, id, now, onVisit ? { where: 'visit briefing', onVisit: current.id } : { where: 'visit briefing' })
+    const restricted = mayReadRestrictedNotes(staff, { visit: current, pupilId: id })
+      ? await readRestrictedNotes(pool, staff, id, now, { where: 'visit briefing', visit: current })
       : null
     pupils.push({ pupil: family.pupil, restricted, agencies: await agenciesOfPupil(pool, schoolId, id) })
     for (const adult of family.adults) {
@@ -153,7 +148,6 @@ export async function briefingFor(pool: Pool, viewer: Viewer, schoolId: string, 
     approved: approvedStatuses.has(current.status),
     onVisit,
     codeWord,
-    seeRestricted,
     pupils,
     adults: [...adults.values()].sort((a, b) => Number(b.meeting) - Number(a.meeting)),
     riskFindings: ra ? policy.riskAssessment.requiredFields.map((field) => ({ label: capitalise(riskAssessmentFields[field]), answer: ra.answers[field] ?? '' })) : [],

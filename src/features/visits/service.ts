@@ -14,7 +14,7 @@ import {
 import { formatDate } from '../../domain/dates.ts'
 import { checkHours, londonDate } from '../../domain/hours.ts'
 import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
-import { describeRoles, roleLabels, type SchoolRole } from '../../domain/roles.ts'
+import { describeRoles, holdsAnyRole, roleLabels, type SchoolRole } from '../../domain/roles.ts'
 import { checkStaffing, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
 import { actorOf as requestActor, schoolOf } from '../../web/auth-plugin.ts'
@@ -39,6 +39,7 @@ import { staffReadiness, vehicleFor } from '../readiness/service.ts'
 import { checkVehicle, vehicleName } from '../readiness/vehicle-rules.ts'
 import {
   effectOfChange,
+  isClearedToGo,
   isEditable,
   isUpcoming,
   planPartLabels,
@@ -95,6 +96,8 @@ export const seeAllVisits = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'asso
 export const codeWordReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
 /** Senior staff who may change or cancel any visit. */
 export const visitLeaders = ['dsl', 'deputy_dsl', 'headteacher', 'associate_head', 'slt'] as const satisfies readonly SchoolRole[]
+/** R-BRIEF-1, R-CONF-1: besides the staff going on the visit, who may read its briefing. */
+export const briefingReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
 /** Roles that approve visits under one of the presets: they see the approvals page (which lists only what they may decide). */
 export const approvalPageRoles = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const satisfies readonly SchoolRole[]
 
@@ -104,25 +107,39 @@ export function viewerOf(request: FastifyRequest): Viewer {
   return { userId: actor.userId, name: actor.name, roles: schoolOf(request).roles }
 }
 
-const holds = (viewer: Pick<Viewer, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => viewer.roles.includes(role))
 const isOnVisit = (viewer: Pick<Viewer, 'userId'>, visit: Pick<Visit, 'staff'>) => visit.staff.some((person) => person.userId === viewer.userId)
 
 export function canView(viewer: Viewer, visit: Pick<Visit, 'staff' | 'createdBy'>): boolean {
-  return holds(viewer, seeAllVisits) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
+  return holdsAnyRole(viewer.roles, seeAllVisits) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
 }
 
 export function canEdit(viewer: Viewer, visit: Pick<Visit, 'staff' | 'createdBy'>): boolean {
-  return holds(viewer, visitLeaders) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
+  return holdsAnyRole(viewer.roles, visitLeaders) || visit.createdBy === viewer.userId || isOnVisit(viewer, visit)
 }
 
-/** R-ITIN-2: the visitors on the visit, the office, and the DSL/head. */
-export function canSeeCodeWord(viewer: Viewer, visit: Pick<Visit, 'staff'>): boolean {
-  return isOnVisit(viewer, visit) || holds(viewer, codeWordReaders)
+/**
+ * R-ITIN-2: the office and the DSL/head roles; the staff going on the visit once it is cleared to
+ * go (approved or in progress). Adding yourself to a visit, or changing its code word, sends an
+ * approved visit back for approval, so nobody reads the word without an approver having seen them
+ * on the visit (docs/decisions/0010).
+ */
+export function canSeeCodeWord(viewer: Viewer, visit: Pick<Visit, 'staff' | 'status'>): boolean {
+  return holdsAnyRole(viewer.roles, codeWordReaders) || (isOnVisit(viewer, visit) && isClearedToGo(visit.status))
+}
+
+/** The briefing: the staff going on the visit and the briefing readers (its code word and notes follow their own rules). */
+export function canReadBriefing(viewer: Viewer, visit: Pick<Visit, 'staff'>): boolean {
+  return isOnVisit(viewer, visit) || holdsAnyRole(viewer.roles, briefingReaders)
+}
+
+/** Going on the visit, but not reading its code word until the visit is approved. */
+export function seesCodeWordOnApproval(viewer: Viewer, visit: Pick<Visit, 'staff' | 'status'>): boolean {
+  return isOnVisit(viewer, visit) && !canSeeCodeWord(viewer, visit)
 }
 
 /** Holds one of the roles, where 'visitor' means "one of the visitors on this visit". */
 function actsAs(viewer: Viewer, roles: readonly SchoolRole[], visit: Pick<Visit, 'staff'>): boolean {
-  return roles.some((role) => (role === 'visitor' ? isOnVisit(viewer, visit) : viewer.roles.includes(role)))
+  return holdsAnyRole(viewer.roles, roles.filter((role) => role !== 'visitor')) || (roles.includes('visitor') && isOnVisit(viewer, visit))
 }
 
 export function canWorkOnRiskAssessment(viewer: Viewer, visit: Visit): boolean {
@@ -276,7 +293,7 @@ function planDiff(before: PlanState, after: PlanState): { parts: PlanPart[]; fie
     responsibleContactUserId: 'time',
     staff: 'staff',
     vehicleId: 'vehicle',
-    codeWord: 'itinerary',
+    codeWord: 'codeWord',
     contingencyPlan: 'itinerary',
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(normalise(a)) === JSON.stringify(normalise(b))
@@ -650,7 +667,7 @@ function assertMayEdit(viewer: Viewer, visit: Visit): void {
  * defaults to the first pupil's main address.
  */
 export async function createVisit(pool: Pool, viewer: Viewer, schoolId: string, changes: PlanChanges, now: Date): Promise<string> {
-  if (!holds(viewer, visitUsers)) throw new ForbiddenError('Only staff who plan home visits can plan a visit.')
+  if (!holdsAnyRole(viewer.roles, visitUsers)) throw new ForbiddenError('Only staff who plan home visits can plan a visit.')
   return inTransaction(pool, async (client) => {
     const policyVersion = await currentPolicy(client, schoolId, now)
     let plan = merge(emptyPlan, changes)
@@ -1276,6 +1293,9 @@ export type VisitView = {
     signOffRiskAssessment: boolean
     decide: boolean
     seeCodeWord: boolean
+    readBriefing: boolean
+    /** Going on the visit: they will read the code word once it is approved. */
+    seeCodeWordOnApproval: boolean
   }
 }
 
@@ -1316,14 +1336,16 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
       signOffRiskAssessment: ra?.status === 'completed' && visit.status === 'awaiting_risk_assessment' && canSignOffRiskAssessment(viewer, visit),
       decide: visit.status === 'awaiting_approval' && ra?.status === 'signed_off' && approval.mine.ok,
       seeCodeWord,
+      seeCodeWordOnApproval: seesCodeWordOnApproval(viewer, visit),
+      readBriefing: canReadBriefing(viewer, visit) && visit.status !== 'refused' && visit.status !== 'cancelled',
     },
   }
 }
 
 /** R-CONF-1: office and leaders see every visit; visitors the ones they are on or planned. */
 export async function visitsFor(pool: Pool, viewer: Viewer, schoolId: string, filter: Omit<VisitListFilter, 'visibleTo'>): Promise<VisitListRow[]> {
-  if (!holds(viewer, visitUsers)) throw new ForbiddenError()
-  return listVisits(pool, schoolId, { ...filter, ...(holds(viewer, seeAllVisits) ? {} : { visibleTo: viewer.userId }) })
+  if (!holdsAnyRole(viewer.roles, visitUsers)) throw new ForbiddenError()
+  return listVisits(pool, schoolId, { ...filter, ...(holdsAnyRole(viewer.roles, seeAllVisits) ? {} : { visibleTo: viewer.userId }) })
 }
 
 export type WorkQueue = {
@@ -1342,7 +1364,7 @@ export async function workQueue(pool: Pool, viewer: Viewer, schoolId: string): P
     if (visit.status === 'awaiting_approval') {
       const picture = approvalPicture(viewer, visit)
       if (picture.mine.ok) queue.toApprove.push({ visit, covers: picture.mine.covers })
-      else if (holds(viewer, approvalPageRoles) && picture.needed.some((a) => a.roles.some((role) => viewer.roles.includes(role)))) {
+      else if (holdsAnyRole(viewer.roles, approvalPageRoles) && picture.needed.some((a) => holdsAnyRole(viewer.roles, a.roles))) {
         queue.waitingForOthers.push({ visit, reason: picture.mine.reason })
       }
     } else if (visit.riskAssessment) {

@@ -30,7 +30,7 @@ export const hartonAcademy2024: Policy = {
     policeAccompanimentCanBeRequested: d.policeAccompanimentCanBeRequested,
     standingAssessment: { name: 'Lone Working and Home Visits', updateAfterVisits: true },
   },
-  staffing: { minimumStaff: 2, loneVisits: { allowed: false }, mobileNumberRequired: true },
+  staffing: { minimumStaff: 2, loneVisits: { allowed: false }, mobileNumberRequired: true, adminsMayGrantSafeguardingRoles: d.adminsMayGrantSafeguardingRoles },
   training: {
     trainings: trainings('home_visits_policy', 'lone_working_risk_assessment'),
     everyVisitor: [
@@ -115,6 +115,7 @@ export const hartonAcademy2024: Policy = {
       'During the home visit you must be contactable by the Academy in case of emergency.',
       "Being contactable means the office holds each visitor's mobile number.",
     ),
+    'staffing.adminsMayGrantSafeguardingRoles': source.notStated('only the headteacher gives or takes away the roles of headteacher, associate head, DSL and deputy DSL in Doorstep.'),
     'training.trainings': source.interpreted('6.1, 6.2', 'Be familiar with the Academy’s policy and procedure for home visits.', 'Labels for the two things staff must know before visiting.'),
     'training.everyVisitor.0': source.stated('6.2', 'Be familiar with the Academy’s policy and procedure for home visits.'),
     'training.everyVisitor.1': source.interpreted(

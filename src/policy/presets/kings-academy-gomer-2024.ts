@@ -22,6 +22,7 @@ export const kingsAcademyGomer2024: Policy = {
     minimumStaff: 2,
     loneVisits: { allowed: true, approverRoles: ['associate_head', 'dsl'], riskAssessmentRequired: d.loneRiskAssessmentRequired },
     mobileNumberRequired: true,
+    adminsMayGrantSafeguardingRoles: d.adminsMayGrantSafeguardingRoles,
   },
   training: {
     trainings: trainings('home_visits_policy', 'safeguarding', 'risk_management'),
@@ -114,6 +115,7 @@ export const kingsAcademyGomer2024: Policy = {
       "'Wherever possible': a lone visit is allowed when the person authorising the visit (associate headteacher or DSL) decides pairs are not possible. Not stated, Doorstep default: no separate lone-working risk assessment; the visit's risk assessment covers it.",
     ),
     'staffing.mobileNumberRequired': source.stated('2.2', 'Staff must inform the school office of their estimated arrival and departure times and carry a charged mobile phone.'),
+    'staffing.adminsMayGrantSafeguardingRoles': source.notStated('only the headteacher gives or takes away the roles of headteacher, associate head, DSL and deputy DSL in Doorstep.'),
     'training.trainings': source.stated('4', 'Staff involved in home visits must undergo training on this policy, safeguarding procedures, and risk management.'),
     'training.everyVisitor': source.stated('4', 'Staff involved in home visits must undergo training on this policy, safeguarding procedures, and risk management.'),
     'training.atLeastOneVisitor': source.stated('2.2', 'At least one member of the visiting team should be trained in safeguarding.'),

@@ -25,6 +25,7 @@ export const morecambeRoad2024: Policy = {
     minimumStaff: 2,
     loneVisits: { allowed: true, approverRoles: null, riskAssessmentRequired: d.loneRiskAssessmentRequired },
     mobileNumberRequired: true,
+    adminsMayGrantSafeguardingRoles: d.adminsMayGrantSafeguardingRoles,
   },
   training: {
     trainings: trainings('team_teach'),
@@ -112,6 +113,7 @@ export const morecambeRoad2024: Policy = {
       "Advised, not required: a lone visit is allowed without a separate decision, and Doorstep shows a warning. Not stated, Doorstep default: no separate lone-working risk assessment, because the Central Leadership Team's assessment discussion happens before every visit.",
     ),
     'staffing.mobileNumberRequired': source.stated('Personal safety', 'Staff members must carry a mobile phone at all times. The number will be recorded and held by the school office'),
+    'staffing.adminsMayGrantSafeguardingRoles': source.notStated('only the headteacher gives or takes away the roles of headteacher, associate head, DSL and deputy DSL in Doorstep.'),
     'training.trainings': source.interpreted(
       'Child protection and safeguarding',
       'adhering to Team Teach / CPI Guidelines',

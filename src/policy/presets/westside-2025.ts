@@ -31,6 +31,7 @@ export const westside2025: Policy = {
     minimumStaff: 2,
     loneVisits: { allowed: true, approverRoles: ['headteacher'], riskAssessmentRequired: true },
     mobileNumberRequired: true,
+    adminsMayGrantSafeguardingRoles: d.adminsMayGrantSafeguardingRoles,
   },
   training: {
     trainings: trainings('violence_prevention', 'cultural_awareness', 'home_visiting'),
@@ -141,6 +142,7 @@ export const westside2025: Policy = {
     ),
     'staffing.loneVisits.approverRoles': source.stated('Personal safety', 'unless the headteacher decides it is safe and appropriate for a home visit to be conducted alone.'),
     'staffing.mobileNumberRequired': source.stated('Personal safety', 'The number will be recorded and held by the school office.'),
+    'staffing.adminsMayGrantSafeguardingRoles': source.notStated('only the headteacher gives or takes away the roles of headteacher, associate head, DSL and deputy DSL in Doorstep.'),
     'training.trainings': source.interpreted('Training', 'appropriate training in strategies for the prevention of violence', 'Labels for the trainings named in the Training section.'),
     'training.everyVisitor.0': source.stated(
       'Training',

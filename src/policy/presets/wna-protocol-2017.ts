@@ -18,7 +18,7 @@ export const wnaProtocol2017: Policy = {
     policeAccompanimentCanBeRequested: d.policeAccompanimentCanBeRequested,
     standingAssessment: null,
   },
-  staffing: { minimumStaff: 2, loneVisits: { allowed: false }, mobileNumberRequired: true },
+  staffing: { minimumStaff: 2, loneVisits: { allowed: false }, mobileNumberRequired: true, adminsMayGrantSafeguardingRoles: d.adminsMayGrantSafeguardingRoles },
   training: {
     trainings: trainings('safeguarding', 'safer_working_practice'),
     everyVisitor: [
@@ -111,6 +111,7 @@ export const wnaProtocol2017: Policy = {
       'Health and Safety',
       'Let other the headteacher know where you are visiting and leave details of the address, your mobile phone and expected time of return.',
     ),
+    'staffing.adminsMayGrantSafeguardingRoles': source.notStated('only the headteacher gives or takes away the roles of headteacher, associate head, DSL and deputy DSL in Doorstep.'),
     'training.trainings': source.stated('Risk Assessment', 'Staff are reminded to keep up-to-date with current legislation and safeguarding training/safer working practice guidance.'),
     'training.everyVisitor': source.interpreted(
       'Risk Assessment',
