@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { recordAudit, type Actor } from '../../audit/audit.ts'
+import type { Actor } from '../../audit/audit.ts'
 import type { Clock } from '../../clock.ts'
 import type { Config } from '../../config.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
@@ -9,7 +9,7 @@ import { alarmEscalation, monitor, topPriorityAlarms, type LiveVisit, type Monit
 import { liveTransition } from '../../domain/visit-lifecycle.ts'
 import type { SchoolRole } from '../../domain/roles.ts'
 import { NotFoundError } from '../../web/errors.ts'
-import { insertEvent } from '../visits/repository.ts'
+import { recordVisitEvent } from '../visits/events.ts'
 import { scheduleDeadlines } from './deadlines.ts'
 import { notify } from './notify.ts'
 import {
@@ -75,18 +75,7 @@ export async function runDeadline(deps: LiveDeps, ref: { schoolId: string; visit
   })
 }
 
-async function record(
-  client: pg.PoolClient,
-  visit: { id: string; schoolId: string },
-  actor: Actor,
-  kind: string,
-  summary: string,
-  payload: Record<string, unknown>,
-  now: Date,
-): Promise<void> {
-  await insertEvent(client, { schoolId: visit.schoolId, visitId: visit.id, at: now, actorUserId: actor.userId, actorName: actor.name, kind, summary, payload })
-  await recordAudit(client, { schoolId: visit.schoolId, actor, action: `visit.${kind}`, subjectType: 'visit', subjectId: visit.id, summary, change: payload }, now)
-}
+const record = recordVisitEvent
 
 /** The itinerary the visit is running to: the live one once signed out, the plan's before. */
 export function currentItinerary(visit: LiveVisitRow): Itinerary | null {

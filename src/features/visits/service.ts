@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type pg from 'pg'
-import { recordAudit, type Actor } from '../../audit/audit.ts'
+import type { Actor } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
 import {
   approvalsNeeded,
@@ -53,7 +53,6 @@ import {
   eventsOf,
   findVisit,
   insertDecision,
-  insertEvent,
   insertVisit,
   listVisits,
   lockVisit,
@@ -74,6 +73,7 @@ import {
 } from './repository.ts'
 import { roleOnVisitLabels, type PlanChanges, type RiskAssessmentInput, type RoleOnVisit } from './schema.ts'
 import { londonInstant, londonParts } from './times.ts'
+import { recordVisitEvent } from './events.ts'
 
 /**
  * Planning and authorising a visit (R-PURPOSE-1/2, R-APPROVE-1/2, R-RISK-1..3, R-STAFF-1..6,
@@ -624,18 +624,7 @@ function checkTimes(plan: PlanState, submitting: boolean, error: (field: string,
 
 // ---------------------------------------------------------------- recording a change
 
-async function record(
-  client: pg.PoolClient,
-  visit: { id: string; schoolId: string },
-  actor: Actor,
-  kind: string,
-  summary: string,
-  payload: Record<string, unknown>,
-  now: Date,
-): Promise<void> {
-  await insertEvent(client, { schoolId: visit.schoolId, visitId: visit.id, at: now, actorUserId: actor.userId, actorName: actor.name, kind, summary, payload })
-  await recordAudit(client, { schoolId: visit.schoolId, actor, action: `visit.${kind}`, subjectType: 'visit', subjectId: visit.id, summary, change: payload }, now)
-}
+const record = recordVisitEvent
 
 function move(status: VisitStatus, action: VisitAction): VisitStatus {
   const result = transition(status, action)
