@@ -9,8 +9,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 
 export function createPool(connectionString: string, max = 10): Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: 'doorstep' })
-  // An idle client losing its connection must not crash the process.
+  // A client losing its connection must not crash the process: idle ones report on the pool, busy ones
+  // on the client (and their query fails, which the caller sees).
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 

@@ -417,6 +417,8 @@ async function schoolElsewhere(ctx: TestApp) {
     await hashPassword(DEMO_PASSWORD),
     ctx.clock(),
   )
+  // The CLI's password is temporary; this admin has already chosen their own (temporary-password.test.ts covers that step).
+  await ctx.pool.query(`UPDATE users SET password_is_temporary = false WHERE email = 'admin@elsewhere.example'`)
   return signIn(ctx, 'admin@elsewhere.example')
 }
 

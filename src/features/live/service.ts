@@ -276,9 +276,13 @@ function stageProblems(action: LiveAction, input: StageInput, tutoring: boolean)
   }
   if (action === 'go_in') {
     const entry = input.entry ?? {}
-    if (!entry.notOnlyAChild) problems.push({ field: 'entry', message: 'Do not go in if only a child is at home: leave, and tell the safeguarding team with "Child alone at home"' })
-    const missing = (Object.keys(entryChecks) as EntryCheck[]).filter((check) => check !== 'notOnlyAChild' && !entry[check])
-    if (missing.length) problems.push({ field: 'entry', message: `Go in only when every check is true. Not yet: ${missing.map((check) => entryChecks[check].toLowerCase()).join('; ')}` })
+    const missing = (Object.keys(entryChecks) as EntryCheck[]).filter((check) => !entry[check])
+    const answered = Object.values(entry).some(Boolean)
+    if (answered && !entry.notOnlyAChild) {
+      problems.push({ field: 'entry', message: 'Do not go in if only a child is at home: leave, and tell the safeguarding team with "Child alone at home"' })
+    } else if (missing.length) {
+      problems.push({ field: 'entry', message: `Go in only when every check is true. Not yet: ${missing.map((check) => entryChecks[check].toLowerCase()).join('; ')}` })
+    }
     if (tutoring) {
       if (!input.tutoring) problems.push({ field: 'tutoring', message: 'Answer the tutoring checks' })
       else {
