@@ -316,7 +316,9 @@ export async function checkIn(deps: LiveDeps, viewer: Viewer, ref: { schoolId: s
       const earlier = await checkInByClientRef(tx.client, tx.visit.schoolId, tx.visit.id, input.clientRef)
       if (earlier) return { recordedAt: earlier.at, duplicate: true, answered: 'already recorded' }
     }
-    const kind = await answerableKind(tx, ['first_check', 'interval'])
+    // A tap answers the routine check-in that is due, or the arrival one if that is next; leaving and
+    // getting back are their own taps, so a check-in never ends monitoring.
+    const kind = await answerableKind(tx, ['arrival', 'first_check', 'interval'])
     await insertCheckIn(tx.client, tx.visit.schoolId, tx.visit.id, {
       kind,
       at: tx.now,
