@@ -146,8 +146,8 @@ describe('staff readiness: what expires', () => {
 
     const page = await office.get('/readiness/expiring')
     assert.equal(page.statusCode, 200)
-    const upcoming = textOf(/<table class="govuk-table" id="upcoming">([\s\S]*?)<\/table>/.exec(page.body)?.[1] ?? '')
-    const expired = textOf(/<table class="govuk-table" id="expired">([\s\S]*?)<\/table>/.exec(page.body)?.[1] ?? '')
+    const upcoming = textOf(/<table class="govuk-table[^"]*" id="upcoming">([\s\S]*?)<\/table>/.exec(page.body)?.[1] ?? '')
+    const expired = textOf(/<table class="govuk-table[^"]*" id="expired">([\s\S]*?)<\/table>/.exec(page.body)?.[1] ?? '')
     assert.equal(
       upcoming,
       'Expiring in the next 30 days Date Who What ' +
