@@ -157,8 +157,19 @@ describe('the day of the visit', () => {
     const closed = await ctx.pool.query<{ closedByName: string; closedHow: string }>('SELECT closed_by_name AS "closedByName", closed_how AS "closedHow" FROM alarms WHERE id = $1', [alarmId])
     assert.equal(closed.rows[0]!.closedHow, 'spoke_to_visitor')
     const realertsAtClose = (await alarmSteps(ctx, visitId)).map((s) => s.realerts)
+    // Safe, but not back: Doorstep keeps watching, expecting them back one check-in interval (2 hours) from now.
+    assert.match(textOf((await visitor.get(`/visits/${visitId}/live`)).body), /back at school by 18:16/)
     await tick(ctx, 30 * MINUTE)
     assert.deepEqual((await alarmSteps(ctx, visitId)).map((s) => s.realerts), realertsAtClose, 'a closed alarm alerts nobody')
+
+    // Still not back by 18:16 (+10 minutes' grace): a new alarm. The office sees them walk in and says so: monitoring ends.
+    ctx.clock.set(at('18:26'))
+    await runDeadlines(ctx)
+    const open = await ctx.pool.query<{ id: string }>('SELECT id FROM alarms WHERE visit_id = $1 AND closed_at IS NULL', [visitId])
+    assert.equal(open.rows.length, 1)
+    await ok(office.post(`/alarms/${open.rows[0]!.id}/safe`, { how: 'visitor_back_at_school' }))
+    const done = await ctx.pool.query<{ status: string }>('SELECT status FROM visits WHERE id = $1', [visitId])
+    assert.equal(done.rows[0]!.status, 'completed')
   })
 
   it('R-WAIT-1 after the wait limit the visitors are told to leave and the visit has no contact', async (t) => {

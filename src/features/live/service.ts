@@ -487,21 +487,7 @@ export async function recordVisitorsSafe(deps: LiveDeps, viewer: Viewer, ref: { 
     if (current.closedAt) throw new ConflictError(`This alarm was already closed at ${hhmm(current.closedAt)} by ${current.closedByName}.`)
     if (!alarmAccess(viewer, current, tx.visit, tx.now).maySayVisitorsSafe) throw new ForbiddenError('Only the people this alarm alerts can record that the visitors are safe.')
     await closeAlarm(tx.client, ref.schoolId, ref.alarmId, { at: tx.now, byUserId: viewer.userId, byName: viewer.name, how: input.how, note: input.note })
-    if (tx.visit.status === 'in_progress' && current.kind === 'missed_check_in') {
-      const kind = await answerableKind(tx, ['leaving_school', 'arrival', 'first_check', 'interval', 'end', 'return'])
-      await insertCheckIn(tx.client, tx.visit.schoolId, tx.visit.id, {
-        kind,
-        at: tx.now,
-        byUserId: viewer.userId,
-        byName: viewer.name,
-        channel: input.how === 'spoke_to_visitor' ? 'phone_call' : 'in_person',
-        answered: true,
-        note: `Confirmed safe: ${safeHowLabels[input.how]}`,
-        latitude: null,
-        longitude: null,
-        accuracyM: null,
-      })
-    }
+    if (tx.visit.status === 'in_progress' && current.kind === 'missed_check_in') await carryOnAfterSafe(tx, viewer, input)
     await tx.record('alarm.closed', `${viewer.name} confirmed the visitors are safe: ${safeHowLabels[input.how].toLowerCase()}${input.note ? ` (${input.note})` : ''}. The alarm is closed`, {
       alarmId: ref.alarmId,
       how: input.how,
@@ -520,4 +506,56 @@ export async function recordVisitorsSafe(deps: LiveDeps, viewer: Viewer, ref: { 
       channels: ['push'],
     }, tx.now)
   })
+}
+
+/**
+ * After a missed check-in, the visitors are safe: the visit carries on from now. A visitor back at school
+ * ends it; a missed end or return is expected again one check-in interval from now (Doorstep keeps watching
+ * until they are back); any other missed check-in counts as made, by the person who confirmed it.
+ */
+async function carryOnAfterSafe(tx: LiveTx, viewer: Viewer, input: SafeInput): Promise<void> {
+  const { visit, now } = tx
+  const itinerary = currentItinerary(visit)!
+  const live = await liveStateOf(tx.client, visit)
+  const due = live && nextCheckIn(visit.policy, itinerary, live.checkIns)
+  const contact = (kind: CheckInKind | null) =>
+    insertCheckIn(tx.client, visit.schoolId, visit.id, {
+      kind,
+      at: now,
+      byUserId: viewer.userId,
+      byName: viewer.name,
+      channel: input.how === 'spoke_to_visitor' ? 'phone_call' : 'in_person',
+      answered: true,
+      note: `Confirmed safe: ${safeHowLabels[input.how]}`,
+      latitude: null,
+      longitude: null,
+      accuracyM: null,
+    })
+  if (input.how === 'visitor_back_at_school') {
+    const move = liveTransition({ status: visit.status, stage: visit.stage, outcome: visit.outcome }, 'back_at_school')
+    if (move.ok) {
+      await updateLiveVisit(tx.client, visit.schoolId, visit.id, {
+        status: move.to.status,
+        stage: null,
+        stageSince: now,
+        outcome: move.to.outcome,
+        monitoringEndedAt: now,
+        ...(move.to.status === 'cancelled' ? { cancelledReason: visit.outcomeReason || 'No contact' } : {}),
+      }, now)
+      await contact('return')
+      await tx.record('live.back_at_school', `${viewer.name} confirmed a visitor is back at school: monitoring ended`, { action: 'back_at_school', by: 'confirmed safe' })
+      return
+    }
+  }
+  if (due && (due.kind === 'end' || due.kind === 'return')) {
+    const minutes = visit.policy.checkIns.repeatEveryMinutes ?? 30
+    const moveBy = Math.max(1, Math.ceil((now.getTime() + minutes * 60_000 - due.dueAt.getTime()) / 60_000))
+    const after = shiftItinerary(itinerary, moveBy, due.dueAt)
+    await contact(null)
+    await updateLiveVisit(tx.client, visit.schoolId, visit.id, { expected: after }, now)
+    const expected = due.kind === 'return' ? after.backAtSchoolAt : after.endAt
+    await tx.record('live.more_time', `After the alarm, ${due.kind === 'return' ? 'the return' : 'leaving the address'} is now expected by ${expected ? hhmm(expected) : 'later'}`, { minutes: moveBy, reason: 'confirmed safe after a missed check-in' })
+    return
+  }
+  await contact(due ? due.kind : null)
 }
