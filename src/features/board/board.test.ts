@@ -119,7 +119,7 @@ describe('the office board through a visit’s day', () => {
     assert.match(text, /Office board/)
     assert.match(text, /Nobody is out on a home visit now, and no alarm is open/)
     assert.match(text, new RegExp(`Not signed out yet ${esc(leo.lead.name)} and ${esc(leo.second.name)} ?, ${esc(leo.town)}, ${district}: not signed out yet; due to leave at 13:30 \\(in 3 hours 30 minutes\\)`))
-    assert.match(text, /0 open alarms\. 0 visits out\. 1 visit today not signed out yet\./)
+    assert.match(text, /0 open alarms\. 0 visits out\. 1 visit still to sign out today\./)
 
     // 13:45: they were due to leave at 13:30 and have not signed out.
     ctx.clock.set(at('13:45'))
@@ -176,7 +176,7 @@ describe('the office board through a visit’s day', () => {
     ;[card] = await cards(office)
     assert.match(card!, /Missed check-in/)
     assert.match(card!, /What to do now Alarm step 1: try to reach each visitor by phone — acknowledge/)
-    assert.match(card!, /Missed check-in raised at 16:00: Missed check-in: back at school was due at 15:50/)
+    assert.match(card!, /Missed check-in Raised at 16:00\. Missed check-in: back at school was due at 15:50/)
     assert.match(card!, /Open the alarm to acknowledge step 1/)
     assert.match(card!, /Next due Signing back in at school by 15:50 \(10 minutes ago\)\. Overdue by 10 minutes/)
     assert.match(card!, /Last contact 14:33 \(1 hour 27 minutes ago\)/)
@@ -247,7 +247,7 @@ describe('the office board through a visit’s day', () => {
     order = (await cards(office)).map((card) => /(Silent alarm|Missed check-in|Due now|On schedule)/.exec(card)?.[1])
     assert.deepEqual(order, ['Silent alarm', 'Missed check-in'], 'the top-priority alarm first')
     const [top] = await cards(office)
-    assert.match(top!, /Top priority: Silent alarm raised at 14:21/)
+    assert.match(top!, /Top priority: Silent alarm Raised at 14:21\./)
     assert.match(top!, /Alarm step 1: try to reach each visitor by phone — acknowledge\. Steps 2 and 3 also wait to be acknowledged/, 'a silent alarm alerts every step at once')
     assert.equal((await boardData(office))['unacknowledged'], '4')
   })
