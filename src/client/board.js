@@ -75,12 +75,14 @@ async function refresh() {
     const response = await fetch('/board?part=list', { headers: { accept: 'text/html' }, credentials: 'same-origin', cache: 'no-store' })
     const html = await response.text()
     const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('board-list')
-    if (!fresh) {
-      // Signed out (the sign-in page came back) or no longer allowed: show what a reload shows.
+    const signedOut = response.redirected && new URL(response.url).pathname === '/sign-in'
+    if (signedOut || response.status === 401 || response.status === 403) {
+      // Signed out, or no longer allowed: show what a reload shows (the sign-in page, or why not).
       window.location.reload()
       return
     }
-    if (!response.ok) throw new Error(`status ${response.status}`)
+    // Anything else (Doorstep busy, a proxy's error page): keep this board and try again.
+    if (!response.ok || !fresh) throw new Error(`status ${response.status}`)
     swap(/** @type {HTMLElement} */ (document.adoptNode(fresh)))
     lastGenerated = fresh.dataset.generated || lastGenerated
     showStatus()
@@ -220,13 +222,12 @@ function showSoundState() {
   soundBox.classList.toggle('doorstep-board__sound--off', !running)
 }
 
-/** Three short high tones. */
+/** Three short high tones; false when the browser does not let the page play sound. */
 function beep() {
   const context = audioContext()
   if (!context || context.state !== 'running') {
-    document.body.dataset.alarmSounding = 'false'
     showSoundState()
-    return
+    return false
   }
   const start = context.currentTime + 0.02
   for (let i = 0; i < 3; i++) {
@@ -242,16 +243,25 @@ function beep() {
     tone.start(at)
     tone.stop(at + 0.2)
   }
-  beeps += 1
-  document.body.dataset.alarmSounding = 'true'
-  document.body.dataset.alarmBeeps = String(beeps)
+  return true
+}
+
+/** One beep of the alarm; <body data-alarm-sounding> says whether it is heard. */
+function alarmBeep() {
+  if (beep()) {
+    beeps += 1
+    document.body.dataset.alarmSounding = 'true'
+    document.body.dataset.alarmBeeps = String(beeps)
+  } else {
+    document.body.dataset.alarmSounding = 'false'
+  }
 }
 
 function updateSound() {
   const waiting = Number(listEl().dataset.unacknowledged || 0)
   if (waiting > 0 && beepTimer === undefined) {
-    beep()
-    beepTimer = window.setInterval(beep, BEEP_EVERY_MS)
+    alarmBeep()
+    beepTimer = window.setInterval(alarmBeep, BEEP_EVERY_MS)
   } else if (waiting === 0 && beepTimer !== undefined) {
     window.clearInterval(beepTimer)
     beepTimer = undefined
@@ -268,11 +278,11 @@ soundOn.addEventListener('click', () => {
   const context = audioContext()
   void context?.resume().then(() => {
     showSoundState()
-    if (beepTimer !== undefined) beep()
+    if (beepTimer !== undefined) alarmBeep()
   })
   showSoundState()
 })
-soundTest.addEventListener('click', beep)
+soundTest.addEventListener('click', () => void beep())
 
 // Once someone chose sound, any key or click on the page lets the browser play it again.
 for (const type of ['pointerdown', 'keydown']) {

@@ -207,7 +207,7 @@ describe('the office board through a visit’s day', () => {
     ctx.clock.set(at('16:07'))
     await ok(head.post(`/alarms/${alarmId}/steps/2/acknowledge`, { outcome: 'decided', note: 'Keep calling; I am driving over' }))
     ;[card] = await cards(office)
-    assert.match(card!, /Alarm step 2 acknowledged by [^(]+ \(decided what to do\)\. Step 3 alerts the headteacher at 16:20 unless the visitors are confirmed safe/)
+    assert.match(card!, /Alarm step 2 acknowledged by [^(]+ \(decided what to do\)\. Keep trying the visitors: step 3 alerts the headteacher at 16:20 unless they are confirmed safe/)
     assert.equal((await boardData(office))['unacknowledged'], '0', 'nothing waits to be acknowledged: the board is quiet')
 
     // Confirmed safe: the alarm closes and leaves the board.
@@ -333,6 +333,18 @@ describe('who sees the office board', () => {
     const answer = JSON.parse(api.body) as { scope: string; notSignedOut: Array<{ visitId: string }> }
     assert.equal(answer.scope, 'own')
     assert.deepEqual(answer.notSignedOut.map((d) => d.visitId), [leo.visitId])
+
+    // The visit goes and comes back: the contact's board stays, empty, for the rest of the day.
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    ctx.clock.set(at('13:30'))
+    await ok(visitor.post(`/visits/${leo.visitId}/live/sign-out`))
+    assert.match(textOf((await contact.get('/board?part=list')).body), /1 visit out/)
+    ctx.clock.set(at('15:25'))
+    await ok(visitor.post(`/visits/${leo.visitId}/live/back-at-school`))
+    const after = await contact.get('/board')
+    assert.equal(after.statusCode, 200)
+    assert.match(textOf(after.body), /Nobody is out on a home visit now, and no alarm is open/)
+    assert.doesNotMatch(after.body, new RegExp(other))
   })
 
   it('R-CONF-1 another school’s board is not there: the API answers 404 for a school the caller does not belong to', async (t) => {
@@ -366,6 +378,20 @@ describe('the board without JavaScript, and over the API', () => {
     const expired = await office.get('/board')
     assert.equal(expired.statusCode, 302)
     assert.equal(expired.headers.location, '/sign-in?next=%2Fboard')
+  })
+
+  it('R-ESC-1 a board that cannot be read says so and tries again by itself, with or without JavaScript (503, never a dead error page)', async (t) => {
+    const ctx = await testApp(t, allDay)
+    const office = await signIn(ctx, 'office@westside.example')
+    await ctx.pool.query('ALTER TABLE alarms RENAME TO alarms_out_of_reach')
+    const page = await office.get('/board')
+    assert.equal(page.statusCode, 503)
+    assert.match(page.body, /<meta http-equiv="refresh" content="20">/)
+    assert.match(textOf(page.body), /Doorstep cannot show the board at the moment\. This page tries again every 20 seconds/)
+    const part = await office.get('/board?part=list')
+    assert.equal(part.statusCode, 500, 'the script keeps its board and tries again')
+    await ctx.pool.query('ALTER TABLE alarms_out_of_reach RENAME TO alarms')
+    assert.equal((await office.get('/board')).statusCode, 200)
   })
 
   it('R-ESC-1 the list alone for the browser script; a wrong query is a 400 with the error summary', async (t) => {
@@ -430,7 +456,7 @@ describe('live updates (Server-Sent Events)', () => {
     const poolB = createPool(connectionString, 5)
     const appB = await buildApp({ pool: poolB, config: ctx.config, clock: ctx.clock, jobs: false, mailer: null, push: null })
     t.after(async () => {
-      await appB.close()
+      await appB.close() // (already closed by the test, unless it failed first)
       await poolB.end()
     })
     await appB.listen({ port: 0, host: '127.0.0.1' })
@@ -479,5 +505,15 @@ describe('live updates (Server-Sent Events)', () => {
     const deadline = Date.now() + 5_000
     while (openBoardStreams(appB) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
     assert.equal(openBoardStreams(appB), 0, 'the stream is closed and unsubscribed when the board goes away')
+
+    // An instance shutting down ends its streams (the boards reconnect to another) instead of waiting for them.
+    const again = await fetch(`http://127.0.0.1:${address.port}/board/events`, { headers: { cookie: office.cookie, accept: 'text/event-stream' } })
+    const rest = again.body!.pipeThrough(new TextDecoderStream())
+    assert.equal(openBoardStreams(appB), 1)
+    await appB.close()
+    let tail = ''
+    for await (const chunk of rest) tail += chunk
+    assert.match(tail, /: connected/, 'the stream ran until the instance closed, then ended')
+    assert.equal(openBoardStreams(appB), 0)
   })
 })

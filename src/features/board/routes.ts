@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { schoolRoles } from '../../domain/roles.ts'
 import { defineApi } from '../../web/api.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
-import { ForbiddenError } from '../../web/errors.ts'
+import { ForbiddenError, HttpError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { liveWatchers } from '../live/service.ts'
@@ -71,7 +71,15 @@ export function registerBoardRoutes(app: FastifyInstance): void {
 
   app.get('/board', { config: { access } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const query = parseForm(boardQuery, request.query)
-    const board = await officeBoard(pool, viewerOf(request), schoolOf(request).id, clock())
+    let board: Board
+    try {
+      board = await officeBoard(pool, viewerOf(request), schoolOf(request).id, clock())
+    } catch (error) {
+      if (error instanceof HttpError || (query.ok && query.data.part === 'list')) throw error
+      // A board left on a desk must not stop at an error page: this one tries again by itself.
+      request.log.error({ err: error, reqId: request.id }, 'the office board could not be read')
+      return reply.status(503).page(view('unavailable'), { title: 'Office board', refreshSeconds: REFRESH_SECONDS, requestId: request.id })
+    }
     if (!query.ok) return reply.status(400).page(view('board'), { title: 'Office board', ...render(board), refreshing: true, ...errorView(query.errors) })
     if (query.data.part === 'list') return reply.page(view('list'), render(board))
     return reply.page(view('board'), { title: 'Office board', ...render(board), refreshing: query.data.refresh !== 'off' })

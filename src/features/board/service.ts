@@ -251,7 +251,7 @@ function describeAlarm(viewer: Viewer, facts: VisitFacts, alarm: AlarmRow, now: 
     const current = [...steps].reverse().find((s) => s.acknowledgedAt)
     const done = current ? `Alarm step ${current.number} acknowledged by ${current.acknowledgedByName ?? 'someone'}${current.outcome ? ` (${current.outcome.toLowerCase()})` : ''}` : 'Alarm raised'
     todo = nextStep
-      ? `${done}. Step ${nextStep.number} alerts ${nextStep.who} at ${hhmm(nextStep.at)} unless the visitors are confirmed safe`
+      ? `${done}. Keep trying the visitors: step ${nextStep.number} alerts ${nextStep.who} at ${hhmm(nextStep.at)} unless they are confirmed safe`
       : `${done}. Every step has been taken: keep trying the visitors, and record that they are safe as soon as someone confirms it`
   }
   return {
@@ -435,6 +435,20 @@ async function boardVisitIds(db: pg.PoolClient, schoolId: string, today: string)
   return rows.map((row) => row.id)
 }
 
+/** The responsible contact of a visit today keeps their board after it ends (an empty one, not a refusal). */
+async function watchesToday(db: pg.PoolClient, viewer: Viewer, schoolId: string, today: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM visits v
+      WHERE v.school_id = $1 AND v.responsible_contact_user_id = $2
+        AND v.status IN ('approved', 'in_progress', 'completed', 'cancelled')
+        AND v.planned_start >= ($3::date::timestamp AT TIME ZONE 'Europe/London')
+        AND v.planned_start < (($3::date + 1)::timestamp AT TIME ZONE 'Europe/London')
+      LIMIT 1`,
+    [schoolId, viewer.userId, today],
+  )
+  return rows.length > 0
+}
+
 async function factsOf(db: pg.PoolClient, schoolId: string, visitId: string): Promise<VisitFacts | null> {
   const visit = await findLiveVisit(db, schoolId, visitId)
   if (!visit) return null
@@ -480,7 +494,7 @@ export async function officeBoard(pool: Pool, viewer: Viewer, schoolId: string, 
     const seen = all.filter(
       (facts) => schoolWide || holds(viewer, watchingRoles(facts.visit.policy)) || facts.visit.responsibleContactUserId === viewer.userId,
     )
-    if (!schoolWide && seen.length === 0) throw new ForbiddenError(notAllowed)
+    if (!schoolWide && seen.length === 0 && !(await watchesToday(client, viewer, schoolId, londonDate(now)))) throw new ForbiddenError(notAllowed)
 
     const live = seen.filter((facts) => facts.visit.status !== 'approved')
     const visits = live
