@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // Browser scripts, served as written (src/web/assets.ts).
+    files: ['src/client/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/config.ts', 'scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

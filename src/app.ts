@@ -10,6 +10,7 @@ import { registerAccountRoutes } from './features/account/routes.ts'
 import { registerApiRoutes } from './features/api/routes.ts'
 import { registerAuditRoutes } from './features/audit/routes.ts'
 import { registerAuthRoutes } from './features/auth/routes.ts'
+import { registerBoardRoutes } from './features/board/routes.ts'
 import { registerBriefingRoutes } from './features/briefing/routes.ts'
 import { registerCalendarRoutes } from './features/calendar/routes.ts'
 import { registerHomeRoutes } from './features/home/routes.ts'
@@ -185,6 +186,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerPupilRoutes(app)
   registerVisitRoutes(app)
   registerLiveRoutes(app)
+  registerBoardRoutes(app)
   registerBriefingRoutes(app)
   registerRunListRoutes(app)
   registerCalendarRoutes(app)

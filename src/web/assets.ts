@@ -24,6 +24,8 @@ export function stylesheet(): Promise<string> {
   return css
 }
 
+const clientDir = path.join(here, '..', 'client')
+
 const appScript = `import { initAll } from '/assets/govuk-frontend.min.js'\ninitAll()\n`
 
 const logo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="4" fill="#1d70b8"/><path d="M9 26V8h9a5 5 0 0 1 5 5v13z" fill="#fff"/><circle cx="19" cy="18" r="1.5" fill="#1d70b8"/></svg>`
@@ -41,6 +43,13 @@ export function registerAssets(app: FastifyInstance): void {
   )
   app.get('/assets/app.js', publicRoute, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(appScript),
+  )
+  // The office board's live updates and alarm sound: plain JavaScript, served as written (no build).
+  app.get('/assets/board.js', publicRoute, async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(await fs.readFile(path.join(clientDir, 'board.js'))),
   )
   app.get('/assets/govuk-frontend.min.js', publicRoute, async (_request, reply) =>
     reply

@@ -3,9 +3,10 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import axe from 'axe-core'
+import type { FastifyInstance } from 'fastify'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { buildApp } from '../../src/app.ts'
-import { testConfig } from '../../src/config.ts'
+import { testConfig, type Config } from '../../src/config.ts'
 import type { Pool } from '../../src/db/pool.ts'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { stylesheet } from '../../src/web/assets.ts'
@@ -35,16 +36,18 @@ export type Journey = {
   pool: Pool
   /** The app's clock (it runs from TEST_EPOCH); dates a journey types come from it. */
   clock: FixedClock
+  /** The app itself, for what a journey does besides the browser (running a deadline after moving the clock). */
+  app: FastifyInstance
   /** Console errors, failed requests and CSP violations seen so far; checked by assertLoaded. */
   problems: string[]
 }
 
 /** The app on a free port, over a fresh demo database; closed when the test ends. */
-export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool: Pool; clock: FixedClock }> {
+export async function startApp(t: TestContext, config: Partial<Config> = {}): Promise<{ baseUrl: string; pool: Pool; clock: FixedClock; app: FastifyInstance }> {
   const { pool } = await testDatabase(t, 'demo')
   // The demo template was seeded at TEST_EPOCH: the app's clock runs on from there.
   const clock = runningClock()
-  const app = await buildApp({ pool, config: testConfig(), clock })
+  const app = await buildApp({ pool, config: testConfig(config), clock })
   // Registered after testDatabase's cleanup, so it runs first: close the app, then drop the database.
   t.after(() => app.close())
   // The stylesheet is compiled from Sass on first use (seconds on a busy machine): do it before
@@ -53,16 +56,17 @@ export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool:
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('The app is not listening on a TCP port')
-  return { baseUrl: `http://127.0.0.1:${address.port}`, pool, clock }
+  return { baseUrl: `http://127.0.0.1:${address.port}`, pool, clock, app }
 }
 
-export async function launchBrowser(t: TestContext): Promise<Browser> {
+/** `extraArgs`: more Chromium switches, e.g. `--autoplay-policy=no-user-gesture-required` to let a page play sound. */
+export async function launchBrowser(t: TestContext, extraArgs: readonly string[] = []): Promise<Browser> {
   await fs.access(CHROMIUM).catch(() => {
     throw new Error(`No Chromium at ${CHROMIUM}. Install Debian's: apt-get install -y chromium`)
   })
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   })
   t.after(() => browser.close())
   return browser
@@ -71,13 +75,15 @@ export async function launchBrowser(t: TestContext): Promise<Browser> {
 /**
  * Everything a journey needs: the app, a browser and one page on it.
  * `viewport` defaults to a laptop screen; pass { width: 360, height: 740 } for a small phone.
+ * `config` overrides settings (a journey that moves the clock hours on keeps its sessions with
+ * `{ session: { idleMinutes: 24 * 60, absoluteHours: 24 } }`).
  */
 export async function startJourney(
   t: TestContext,
-  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {},
+  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean; browserArgs?: readonly string[]; config?: Partial<Config> } = {},
 ): Promise<Journey> {
-  const { baseUrl, pool, clock } = await startApp(t)
-  const browser = await launchBrowser(t)
+  const { baseUrl, pool, clock, app } = await startApp(t, options.config)
+  const browser = await launchBrowser(t, options.browserArgs)
   const context = await browser.newContext({
     baseURL: baseUrl,
     viewport: options.viewport ?? { width: 1280, height: 800 },
@@ -104,7 +110,7 @@ export async function startJourney(
       problems.push(`${response.status()} for ${url}`)
     }
   })
-  return { page, context, baseUrl, pool, clock, problems }
+  return { page, context, baseUrl, pool, clock, app, problems }
 }
 
 type AxeNode = { target: unknown[]; html: string; failureSummary?: string }
