@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // The few browser scripts, served as they are (no build step).
+    files: ['src/client/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, ...globals.serviceworker } },
+  },
+  {
     files: ['src/config.ts', 'scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -14,6 +14,7 @@ import { registerBriefingRoutes } from './features/briefing/routes.ts'
 import { registerCalendarRoutes } from './features/calendar/routes.ts'
 import { registerHomeRoutes } from './features/home/routes.ts'
 import { registerPolicyRoutes } from './features/policy/routes.ts'
+import { registerPushRoutes } from './features/push/routes.ts'
 import { registerPupilRoutes } from './features/pupils/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
@@ -181,6 +182,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)
+  registerPushRoutes(app)
   registerAuditRoutes(app)
   registerApiRoutes(app)
   return app

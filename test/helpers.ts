@@ -74,7 +74,8 @@ export type TestAppOptions = {
    */
   jobs?: AppDeps['jobs']
   mailer?: Mailer | null
-  push?: PushSender | null
+  /** A sender, or one made from the database (its VAPID keys live there): see `pushTo` in test/push-service.ts. */
+  push?: PushSender | null | ((pool: Pool) => Promise<PushSender>)
 }
 
 export async function testApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
@@ -89,7 +90,8 @@ export async function testApp(t: TestContext, options: TestAppOptions = {}): Pro
 export async function appOn(pool: Pool, options: Omit<TestAppOptions, 'template'> = {}): Promise<TestApp> {
   const clock = options.clock ?? fixedClock()
   const config = testConfig(options.config)
-  const app = await buildApp({ pool, config, clock, jobs: options.jobs ?? false, mailer: options.mailer ?? null, push: options.push ?? null })
+  const push = typeof options.push === 'function' ? await options.push(pool) : (options.push ?? null)
+  const app = await buildApp({ pool, config, clock, jobs: options.jobs ?? false, mailer: options.mailer ?? null, push })
   closeWithDatabase(pool, () => app.close())
   await options.beforeReady?.(app)
   await app.ready()

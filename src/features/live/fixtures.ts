@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Pool } from '../../db/pool.ts'
-import { textOf, type Agent, type TestApp } from '../../../test/helpers.ts'
+import { textOf, type Agent } from '../../../test/helpers.ts'
 import { londonInstant } from '../visits/times.ts'
 
 /**
