@@ -179,7 +179,7 @@ describe('alerts on the account page', () => {
     const page = await office.get('/account')
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /<button type="button" class="govuk-button"[^>]*data-push-on>Turn on alerts on this phone<\/button>/)
-    assert.match(page.body, /data-push-alerts data-csrf="[^"]+" hidden/, 'shown by the script where the browser can do Web Push')
+    assert.match(page.body, /class="doorstep-push-alerts" data-push-alerts data-csrf="[^"]+" hidden/, 'shown by the script where the browser can do Web Push')
     assert.match(page.body, /<script type="module" src="\/assets\/push-alerts.js"><\/script>/)
     assert.match(textOf(page.body), /It never says who is on the visit or where\./)
     assert.doesNotMatch(textOf(page.body), /Where your alerts are on/)
