@@ -146,6 +146,27 @@ describe('alarm emails', () => {
   })
 })
 
+describe('deliveries queued before this version', () => {
+  it('R-ESC-2 a delivery job of the one task both channels had before ("deliver-notification") is still sent', async (t) => {
+    const sink = await startSmtpSink(t)
+    const ctx = await testApp(t, { config: allDay, jobs: false })
+    const { schoolId, schoolName } = await leoVisit(ctx.pool)
+    const head = await userId(ctx.pool, 'head@westside.example')
+    const { rows } = await ctx.pool.query<{ id: string }>(
+      `INSERT INTO notifications (school_id, user_id, kind, priority, title, body, link, created_at)
+       VALUES ($1, $2, 'alarm', 'top', $3, 'Open Doorstep to see what to do.', '/alarms', now()) RETURNING id`,
+      [schoolId, head, `Doorstep alarm at ${schoolName}: a home visit needs attention now`],
+    )
+    const id = rows[0]!.id
+    await ctx.pool.query(`INSERT INTO notification_deliveries (notification_id, channel, status) VALUES ($1, 'email', 'pending')`, [id])
+    await ctx.pool.query(`SELECT graphile_worker.add_job('deliver-notification', json_build_object('notificationId', $1::text, 'channel', 'email'))`, [id])
+    await appOn(ctx.pool, { config: allDay, jobs: { pollInterval: 50 }, mailer: sink.mailer() })
+    const [mail] = await sink.waitFor(1)
+    assert.deepEqual(mail?.to, ['head@westside.example'])
+    await eventually(async () => (await deliveriesOf(ctx.pool, { channel: 'email' }))[0]?.status === 'sent', 5_000, 'the row to say sent')
+  })
+})
+
 describe('the retry schedule', () => {
   it('R-ESC-2 retries an alarm at most a minute apart for a day, anything else for an hour', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 6, 100].map((n) => retryDelaySeconds(n, 'alarm')), [5, 10, 20, 40, 60, 60, 60])
