@@ -63,7 +63,11 @@ describe('alarm emails', () => {
       assert.equal(message.headers['x-priority'], '1 (Highest)')
       assertNoneOf(message.raw, secrets, 'an alarm email (headers and body)')
     }
-    const rows = await deliveriesOf(ctx.pool, { alarmId: alarm.id, channel: 'email' })
+    // The mail server has the message before it answers; the row is written after that answer.
+    const rows = await eventually(async () => {
+      const found = await deliveriesOf(ctx.pool, { alarmId: alarm.id, channel: 'email' })
+      return found.every((r) => r.status !== 'pending') && found
+    }, 5_000, 'the deliveries to be recorded')
     assert.deepEqual(rows.map((r) => [r.email, r.status, r.attempts]), alarm.recipients.map((r) => [r.email, 'sent', 1]))
     // The reminder and the office prompt go by push only: email is for alarms.
     const emailed = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.channel = 'email' AND n.alarm_id IS NULL`)

@@ -68,8 +68,8 @@ describe('alarm Web Push', () => {
     assert.equal(alert!.ttl, 12 * 3600)
     assert.equal(alert!.claims.aud, service.origin, 'VAPID signed for this push service')
     assertNoneOf(alert!.text, await secretsOf(ctx.pool, visitId), 'the decrypted alert')
-    const [row] = await deliveriesOf(ctx.pool, { alarmId: alarm.id, channel: 'push' })
-    assert.equal(row?.status, 'sent')
+    // The push service answers once it has the message; the row is written after that answer.
+    await eventually(async () => (await deliveriesOf(ctx.pool, { alarmId: alarm.id, channel: 'push' }))[0]?.status === 'sent', 5_000, 'the delivery row to say sent')
     assert.equal(service.refusals.length, 0, JSON.stringify(service.refusals))
   })
 
@@ -91,7 +91,10 @@ describe('alarm Web Push', () => {
     assert.deepEqual(await endpoints(), [laptop.subscription.endpoint])
     assert.ok(service.refusals.some((r) => r.browserId === oldPhone.id && r.status === 410))
     assert.equal(oldPhone.received().length, 0)
-    const rows = await deliveriesOf(ctx.pool, { alarmId: alarm.id, channel: 'push' })
+    const rows = await eventually(async () => {
+      const found = await deliveriesOf(ctx.pool, { alarmId: alarm.id, channel: 'push' })
+      return found.every((r) => r.status !== 'pending') && found
+    }, 5_000, 'the delivery to be recorded')
     assert.deepEqual(rows.map((r) => [r.email, r.status]), [['office@westside.example', 'sent']])
   })
 
