@@ -21,9 +21,9 @@ export default tseslint.config(
     },
   },
   {
-    // Browser scripts, served as written (src/web/assets.ts).
+    // The few browser scripts, served as they are (no build step).
     files: ['src/client/**/*.js'],
-    languageOptions: { globals: { ...globals.browser } },
+    languageOptions: { globals: { ...globals.browser, ...globals.serviceworker } },
   },
   {
     files: ['src/config.ts', 'scripts/**', 'test/**', 'bench/**'],

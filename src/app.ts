@@ -15,6 +15,7 @@ import { registerBriefingRoutes } from './features/briefing/routes.ts'
 import { registerCalendarRoutes } from './features/calendar/routes.ts'
 import { registerHomeRoutes } from './features/home/routes.ts'
 import { registerPolicyRoutes } from './features/policy/routes.ts'
+import { registerPushRoutes } from './features/push/routes.ts'
 import { registerPupilRoutes } from './features/pupils/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
@@ -22,7 +23,7 @@ import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerVisitRoutes } from './features/visits/routes.ts'
 import { listenForLiveChanges, type LiveChannel } from './features/live/channel.ts'
 import { startJobRunners, type JobRunners } from './features/live/deadlines.ts'
-import { deliver, mailerFromConfig, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
+import { mailerFromConfig, runDelivery, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
 import { registerLiveRoutes } from './features/live/routes.ts'
 import { runDeadline } from './features/live/write-path.ts'
 import { registerAssets } from './web/assets.ts'
@@ -43,7 +44,7 @@ export type AppDeps = {
   /** Web Push. Default: VAPID with keys kept in the database. Tests pass one aimed at an in-process push service. */
   push?: PushSender | null
   /** Run this instance's durable deadline and delivery workers (default true). Tests that drive deadlines by hand turn them off. */
-  jobs?: boolean | { pollInterval?: number }
+  jobs?: boolean | { pollInterval?: number; emailConcurrency?: number; pushConcurrency?: number }
   /** Listen for live changes (the office board's Server-Sent Events) across instances (default true). */
   liveChannel?: boolean
 }
@@ -150,6 +151,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   const delivery: DeliveryDeps = {
     pool,
     config,
+    clock,
     mailer: deps.mailer === undefined ? mailerFromConfig(config) : deps.mailer,
     push: deps.push === undefined ? webPushSender(await vapidKeys(pool), vapidSubject(config)) : deps.push,
   }
@@ -159,9 +161,9 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
       ? null
       : await startJobRunners({
           connectionString,
-          pollInterval: typeof deps.jobs === 'object' ? deps.jobs.pollInterval : undefined,
+          ...(typeof deps.jobs === 'object' ? deps.jobs : {}),
           onDeadline: (payload) => runDeadline(liveDeps, payload),
-          onDelivery: (payload) => deliver(delivery, payload.notificationId, payload.channel),
+          onDelivery: async (payload) => void (await runDelivery(delivery, payload, app.log)),
           onError: (error) => app.log.error({ err: error }, 'background job failed'),
         })
   const channel = deps.liveChannel === false ? null : await listenForLiveChanges(connectionString, (error) => app.log.warn({ err: error }, 'live channel'))
@@ -192,6 +194,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)
+  registerPushRoutes(app)
   registerAuditRoutes(app)
   registerApiRoutes(app)
   return app

@@ -39,7 +39,8 @@ const envSchema = z.object({
     )
     .default('false'),
   // Email for alarms and reminders (R-ESC-1): an SMTP server URL such as smtp://user:pass@mail.example.org:587.
-  // Unset, Doorstep alerts in the app and by Web Push only, and says so on each alarm.
+  // Unset, Doorstep alerts in the app and by Web Push only; each alarm's email delivery is recorded as
+  // "no address: email is not set up".
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')

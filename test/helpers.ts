@@ -27,45 +27,74 @@ function templatePrefix(): string {
   return process.env.DOORSTEP_TEST_PREFIX ?? 'doorstep_test'
 }
 
-/** A new database copied from a template, dropped when the test ends. */
+const closeBeforeDrop = new WeakMap<Pool, Array<() => Promise<unknown>>>()
+
+/**
+ * Runs `close` (an app on the database, say) when the test ends, before the database is dropped.
+ * node:test runs `t.after` hooks in the order they were added, so a hook added after
+ * `testDatabase`'s would run after the drop: an app's workers would then fail on a missing database.
+ */
+export function closeWithDatabase(pool: Pool, close: () => Promise<unknown>): void {
+  const closers = closeBeforeDrop.get(pool)
+  if (!closers) throw new Error('closeWithDatabase: the pool is not a testDatabase pool')
+  closers.push(close)
+}
+
+/** A new database copied from a template, dropped when the test ends (after what `closeWithDatabase` was given). */
 export async function testDatabase(t: TestContext, template: TemplateKind = 'demo'): Promise<{ pool: Pool; url: string }> {
   const name = `${templatePrefix()}_${process.pid}_${randomBytes(4).toString('hex')}`
   await adminQuery(serverUrl(), `CREATE DATABASE "${name}" TEMPLATE "${templatePrefix()}_${template}"`)
   const url = withDatabase(serverUrl(), name)
   const pool = createPool(url, 5)
+  const closers: Array<() => Promise<unknown>> = []
+  closeBeforeDrop.set(pool, closers)
   t.after(async () => {
-    await pool.end()
-    await adminQuery(serverUrl(), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    try {
+      // Last opened, first closed.
+      for (const close of closers.reverse()) await close()
+    } finally {
+      await pool.end()
+      await adminQuery(serverUrl(), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    }
   })
   return { pool, url }
 }
 
 export type TestApp = { app: FastifyInstance; pool: Pool; clock: FixedClock; config: Config }
 
-export async function testApp(
-  t: TestContext,
-  options: {
-    template?: TemplateKind
-    config?: Partial<Config>
-    clock?: FixedClock
-    /** Extra routes for a test (e.g. one that throws), added before the app is ready. */
-    beforeReady?: (app: FastifyInstance) => void | Promise<void>
-    /**
-     * The live side's parts. By default no background workers run (tests move the clock and call
-     * `runDeadlines`, the job handler itself) and nothing is sent outside; pass real ones to test them.
-     */
-    jobs?: AppDeps['jobs']
-    mailer?: Mailer | null
-    push?: PushSender | null
-  } = {},
-): Promise<TestApp> {
+export type TestAppOptions = {
+  template?: TemplateKind
+  config?: Partial<Config>
+  clock?: FixedClock
+  /** Extra routes for a test (e.g. one that throws), added before the app is ready. */
+  beforeReady?: (app: FastifyInstance) => void | Promise<void>
+  /**
+   * The live side's parts. By default no background workers run (tests move the clock and call
+   * `runDeadlines`, the job handler itself) and nothing is sent outside; pass real ones to test them.
+   */
+  jobs?: AppDeps['jobs']
+  mailer?: Mailer | null
+  /** A sender, or one made from the database (its VAPID keys live there): see `pushTo` in test/push-service.ts. */
+  push?: PushSender | null | ((pool: Pool) => Promise<PushSender>)
+}
+
+export async function testApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
   const { pool } = await testDatabase(t, options.template ?? 'demo')
+  return appOn(pool, options)
+}
+
+/**
+ * Another app on a test app's database (another instance, or the same server started again after
+ * a crash), closed before the database is dropped. `ctx.app.close()` first to play a crash.
+ */
+export async function appOn(pool: Pool, options: Omit<TestAppOptions, 'template'> = {}): Promise<TestApp> {
   const clock = options.clock ?? fixedClock()
   const config = testConfig(options.config)
-  const app = await buildApp({ pool, config, clock, jobs: options.jobs ?? false, mailer: options.mailer ?? null, push: options.push ?? null })
+  const push = typeof options.push === 'function' ? await options.push(pool) : (options.push ?? null)
+  const app = await buildApp({ pool, config, clock, jobs: options.jobs ?? false, mailer: options.mailer ?? null, push })
+  closeWithDatabase(pool, () => app.close())
   await options.beforeReady?.(app)
   await app.ready()
-  t.after(() => app.close())
   return { app, pool, clock, config }
 }
 

@@ -11,7 +11,7 @@ import type { Pool } from '../../src/db/pool.ts'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { stylesheet } from '../../src/web/assets.ts'
 import { runningClock, type FixedClock } from '../clock.ts'
-import { testDatabase } from '../helpers.ts'
+import { closeWithDatabase, testDatabase } from '../helpers.ts'
 
 /**
  * Browser journeys: the real app listening on a free port over a fresh copy of the demo
@@ -48,8 +48,8 @@ export async function startApp(t: TestContext, config: Partial<Config> = {}): Pr
   // The demo template was seeded at TEST_EPOCH: the app's clock runs on from there.
   const clock = runningClock()
   const app = await buildApp({ pool, config: testConfig(config), clock })
-  // Registered after testDatabase's cleanup, so it runs first: close the app, then drop the database.
-  t.after(() => app.close())
+  // Closed before the database is dropped (a plain t.after would run after testDatabase's drop).
+  closeWithDatabase(pool, () => app.close())
   // The stylesheet is compiled from Sass on first use (seconds on a busy machine): do it before
   // the browser asks, so the first page load is not what times out.
   await stylesheet()

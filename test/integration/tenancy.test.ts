@@ -108,6 +108,14 @@ const hartonRecord: Record<string, Finder> = {
      SELECT id FROM alarm`,
   ],
 
+  // Alerts on phones: a browser in which a Harton person turned alerts on (their Web Push subscription).
+  subscriptionId: [
+    'SELECT id FROM push_subscriptions WHERE user_id = :userId ORDER BY id LIMIT 1',
+    `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at, updated_at, user_agent)
+     VALUES (:userId, 'https://push.example.net/send/harton-dsl-phone', 'BHartonDslPhoneKey', 'hartonDslAuth', now(), now(), 'Harton DSL phone')
+     RETURNING id`,
+  ],
+
   // Calendar feeds: the secret token in a feed URL (not a record id). Harton's office feed, stopped:
   // a stopped link is a 404 and shows nothing (a live one shows its school's visits by design).
   token: `INSERT INTO calendar_feeds (school_id, kind, token_hash, created_by, created_at, revoked_at, revoked_by)

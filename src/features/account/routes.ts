@@ -9,6 +9,7 @@ import { doneFlash } from '../../web/flash.ts'
 import { MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.ts'
 import { safeNext } from '../auth/safe-next.ts'
 import { TOKEN_KEPT_AFTER_END_DAYS } from '../auth/sweep.ts'
+import { alertBrowsersOf, turnOffAlerts } from '../push/service.ts'
 import { findUserById } from '../staff/repository.ts'
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, createApiToken, listApiTokens, revokeApiToken, tokenLifetimeDays } from './api-tokens.ts'
 import { setOwnPassword } from './service.ts'
@@ -49,6 +50,9 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     return reply.page('account/views/account.njk', {
       title: 'Your account',
       tokens,
+      // Alerts on phones (Web Push): the browsers this person turned them on in.
+      alertBrowsers: await alertBrowsersOf(pool, actorOf(request).userId),
+      pushReady: app.live.delivery.push !== null,
       defaultTokenDays: DEFAULT_TOKEN_DAYS,
       maxTokenDays: MAX_TOKEN_DAYS,
       tokenKeptDays: TOKEN_KEPT_AFTER_END_DAYS,
@@ -132,10 +136,18 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     })
     return reply.redirect('/account?done=revoked', 303)
   })
+
+  // A browser the person no longer has (a lost phone): turned off from here, not only from that browser.
+  app.post<{ Params: { subscriptionId: string } }>('/account/alerts/:subscriptionId/turn-off', { config: { access } }, async (request, reply) => {
+    if (!(await turnOffAlerts(pool, actorOf(request), { id: request.params.subscriptionId }, clock()))) throw new NotFoundError('Alerts are not on in a browser of yours with that id.')
+    return reply.redirect('/account?done=alerts-off#alerts', 303)
+  })
 }
 
 const doneMessages: Record<string, string> = {
   password: 'Your password has been changed. Any other devices have been signed out, and your API tokens have been revoked.',
   revoked: 'The API token has been revoked. It no longer works.',
+  'alerts-off': 'Alerts are off in that browser.',
+  'test-alert': 'Test alert sent to every browser you have turned alerts on in. It should arrive within a minute.',
 }
 

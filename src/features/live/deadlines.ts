@@ -4,6 +4,7 @@ import { makeWorkerUtils, run, type Job, type Runner, type Task, type WorkerEven
 import { quietLogger } from '../../db/migrate.ts'
 import { createPool, type Pool } from '../../db/pool.ts'
 import { deadlineKinds, type DeadlineKind } from '../../domain/monitoring.ts'
+import { DELIVER_TASKS, LEGACY_DELIVER_TASK, type DeliveryPayload } from './notify.ts'
 
 /**
  * Durable deadlines (DESIGN: deadlines are durable). Each pending deadline of a visit — the next
@@ -53,7 +54,7 @@ export async function scheduleDeadlines(
 }
 
 export type DeadlineHandler = (payload: DeadlinePayload, job: Job) => Promise<void>
-export type DeliveryHandler = (payload: { notificationId: string; channel: 'email' | 'push' }, job: Job) => Promise<void>
+export type DeliveryHandler = (payload: DeliveryPayload, job: Job) => Promise<void>
 
 export type JobRunners = {
   stop(): Promise<void>
@@ -68,20 +69,27 @@ export type JobRunnerOptions = {
   /** How often an idle worker looks for jobs that have come due (ms). */
   pollInterval?: number
   deadlineConcurrency?: number
-  deliveryConcurrency?: number
+  /** Emails sent at once by this instance (each may wait up to its SMTP timeouts). */
+  emailConcurrency?: number
+  /** Web Pushes sent at once by this instance. */
+  pushConcurrency?: number
   /** A worker whose heartbeat is older than this (ms) is taken as dead and its jobs released. */
   deadAfterMs?: number
   onError?: (error: unknown) => void
 }
 
 /**
- * Two worker pools per instance, so a slow mail server can never hold up an alarm: one runs only
- * deadlines, the other only deliveries (email, push). Each instance beats a heartbeat for its
- * workers; jobs locked by a worker whose heartbeat stopped (a killed instance) are released at once
- * for the others to run, rather than after graphile-worker's four-hour lock timeout.
+ * Three worker pools per instance, so a slow mail server can never hold up an alarm nor anyone's
+ * Web Push: one runs only deadlines, one only emails, one only Web Pushes (graphile-worker gives a
+ * pool only the tasks in its task list). Each instance beats a heartbeat for its workers; jobs
+ * locked by a worker whose heartbeat stopped (a killed instance) are released at once for the
+ * others to run, rather than after graphile-worker's four-hour lock timeout.
  */
 export async function startJobRunners(options: JobRunnerOptions): Promise<JobRunners> {
-  const pool: Pool = createPool(options.connectionString, (options.deadlineConcurrency ?? 8) + (options.deliveryConcurrency ?? 8) + 6)
+  const deadlineConcurrency = options.deadlineConcurrency ?? 8
+  const emailConcurrency = options.emailConcurrency ?? 8
+  const pushConcurrency = options.pushConcurrency ?? 8
+  const pool: Pool = createPool(options.connectionString, deadlineConcurrency + emailConcurrency + pushConcurrency + 8)
   const pollInterval = options.pollInterval ?? 100
   const workerIds = new Set<string>()
   const events: WorkerEvents = new EventEmitter() as WorkerEvents
@@ -90,9 +98,10 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
   events.on('job:error', ({ error }) => options.onError?.(error))
 
   const deadlineTask: Task = async (payload, helpers) => options.onDeadline(payload as DeadlinePayload, helpers.job)
-  const deliveryTask: Task = async (payload, helpers) => options.onDelivery(payload as { notificationId: string; channel: 'email' | 'push' }, helpers.job)
+  const deliveryTask: Task = async (payload, helpers) => options.onDelivery(payload as DeliveryPayload, helpers.job)
   let deadlines: Runner | undefined
-  let deliveries: Runner | undefined
+  let emails: Runner | undefined
+  let pushes: Runner | undefined
   let utils: WorkerUtils | undefined
   let alive = false
   const timers: NodeJS.Timeout[] = []
@@ -104,20 +113,16 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
       events,
       noHandleSignals: true,
       pollInterval,
-      concurrency: options.deadlineConcurrency ?? 8,
+      concurrency: deadlineConcurrency,
       taskList: { [DEADLINE_TASK]: deadlineTask },
     })
-    deliveries = await run({
-      pgPool: pool,
-      logger: quietLogger,
-      events,
-      noHandleSignals: true,
-      pollInterval: Math.max(pollInterval, 250),
-      concurrency: options.deliveryConcurrency ?? 8,
-      taskList: { 'deliver-notification': deliveryTask },
-    })
+    const deliveries = (concurrency: number, taskList: Record<string, Task>) =>
+      run({ pgPool: pool, logger: quietLogger, events, noHandleSignals: true, pollInterval: Math.max(pollInterval, 250), concurrency, taskList })
+    // Jobs queued before each channel had its own task (LEGACY_DELIVER_TASK) go with the emails.
+    emails = await deliveries(emailConcurrency, { [DELIVER_TASKS.email]: deliveryTask, [LEGACY_DELIVER_TASK]: deliveryTask })
+    pushes = await deliveries(pushConcurrency, { [DELIVER_TASKS.push]: deliveryTask })
   } catch (error) {
-    await deadlines?.stop().catch(() => {})
+    await Promise.allSettled([deadlines?.stop(), emails?.stop()])
     await Promise.resolve(utils?.release()).catch(() => {})
     await pool.end().catch(() => {})
     throw error
@@ -166,7 +171,7 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
     async stop() {
       alive = false
       for (const timer of timers) clearInterval(timer)
-      await Promise.allSettled([deadlines!.stop(), deliveries!.stop()])
+      await Promise.allSettled([deadlines!.stop(), emails!.stop(), pushes!.stop()])
       await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [[...workerIds]]).catch(() => {})
       await Promise.resolve(utils!.release()).catch(() => {})
       await pool.end().catch(() => {})

@@ -8,7 +8,7 @@ import type pg from 'pg'
  * and a link: no names, no address, no code word (R-ITIN-2, R-CONF-1).
  */
 
-export type NotificationKind = 'alarm' | 'realert' | 'reminder' | 'office_prompt' | 'wait_limit' | 'safe'
+export type NotificationKind = 'alarm' | 'realert' | 'reminder' | 'office_prompt' | 'wait_limit' | 'safe' | 'test'
 export type NotificationPriority = 'top' | 'high' | 'normal'
 export const deliveryChannels = ['email', 'push'] as const
 export type DeliveryChannel = (typeof deliveryChannels)[number]
@@ -28,7 +28,19 @@ export type NewNotification = {
   channels: readonly DeliveryChannel[]
 }
 
-export const DELIVER_TASK = 'deliver-notification'
+/**
+ * One task per channel, run by its own worker pool (deadlines.ts), so a mail server that hangs
+ * cannot hold up Web Push, nor either of them a deadline. `deliver-notification` is the one task
+ * both channels had before (decision 0015): jobs of it still queued are still delivered.
+ */
+export const DELIVER_TASKS = { email: 'deliver-email', push: 'deliver-push' } as const satisfies Record<DeliveryChannel, string>
+export const LEGACY_DELIVER_TASK = 'deliver-notification'
+export type DeliveryPayload = { notificationId: string; channel: DeliveryChannel }
+
+/** Alarms go first in each channel's queue. */
+export function deliveryJobPriority(priority: NotificationPriority): number {
+  return priority === 'top' ? -10 : priority === 'high' ? -5 : 0
+}
 
 /** Writes the notifications and queues their deliveries, in the caller's transaction. Returns their ids. */
 export async function notify(client: pg.PoolClient, notification: NewNotification, now: Date): Promise<string[]> {
@@ -43,12 +55,13 @@ export async function notify(client: pg.PoolClient, notification: NewNotificatio
     ids.push(id)
     for (const channel of notification.channels) {
       await client.query(`INSERT INTO notification_deliveries (notification_id, channel, status) VALUES ($1, $2, 'pending')`, [id, channel])
-      // Alarms go first; retries back off (graphile-worker: exp(attempts) seconds), for about a day.
-      await client.query(`SELECT graphile_worker.add_job($1, json_build_object('notificationId', $2::text, 'channel', $3::text), max_attempts => 25, priority => $4)`, [
-        DELIVER_TASK,
-        id,
-        channel,
-        notification.priority === 'top' ? -10 : notification.priority === 'high' ? -5 : 0,
+      // A failed attempt schedules its own retry (deliver.ts, retryDelaySeconds); graphile-worker's
+      // attempts are only for a handler that could not even record what happened.
+      const payload: DeliveryPayload = { notificationId: id, channel }
+      await client.query(`SELECT graphile_worker.add_job($1, $2::json, max_attempts => 25, priority => $3)`, [
+        DELIVER_TASKS[channel],
+        JSON.stringify(payload),
+        deliveryJobPriority(notification.priority),
       ])
     }
   }
