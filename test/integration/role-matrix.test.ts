@@ -251,6 +251,23 @@ const matrix: Record<string, Allowed> = {
   'POST /api/v1/schools/:schoolId/visits/:visitId/more-time': LIVE,
   'POST /api/v1/schools/:schoolId/visits/:visitId/alarms': LIVE,
   'GET /api/v1/schools/:schoolId/alarms': LIVE_WATCHERS,
+  // The office board: every school role reaches the route; the service lets in the watchers and whoever the
+  // school's policy names to monitor check-ins or on its ladder, and the responsible contact (decision 0014).
+  'GET /assets/board.js': 'public',
+  'GET /board': ALL_ROLES,
+  'GET /board/events': ALL_ROLES,
+  'GET /api/v1/schools/:schoolId/board': ALL_ROLES,
+  // Alerts on this phone (Web Push): each person's own browsers (decision 0015).
+  'POST /account/alerts/:subscriptionId/turn-off': 'signed-in',
+  'GET /push/key': 'signed-in',
+  'POST /push/subscriptions': 'signed-in',
+  'DELETE /push/subscriptions': 'signed-in',
+  'POST /push/test': 'signed-in',
+  'GET /sw.js': 'public',
+  'GET /assets/push-alerts.js': 'public',
+  'GET /api/v1/push/key': 'signed-in',
+  'POST /api/v1/push/subscriptions': 'signed-in',
+  'DELETE /api/v1/push/subscriptions': 'signed-in',
   'POST /api/v1/schools/:schoolId/alarms/:alarmId/steps/:stepNumber/acknowledgement': LIVE,
   'POST /api/v1/schools/:schoolId/alarms/:alarmId/safe': LIVE,
 }

@@ -70,19 +70,19 @@ export function registerBoardRoutes(app: FastifyInstance): void {
   const render = (board: Board) => ({ board, refreshSeconds: REFRESH_SECONDS, generatedText: withSeconds.format(board.generatedAt) })
 
   app.get('/board', { config: { access } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    const query = parseForm(boardQuery, request.query)
+    const asked = parseForm(boardQuery, request.query)
     let board: Board
     try {
       board = await officeBoard(pool, viewerOf(request), schoolOf(request).id, clock())
     } catch (error) {
-      if (error instanceof HttpError || (query.ok && query.data.part === 'list')) throw error
+      if (error instanceof HttpError || (asked.ok && asked.data.part === 'list')) throw error
       // A board left on a desk must not stop at an error page: this one tries again by itself.
       request.log.error({ err: error, reqId: request.id }, 'the office board could not be read')
       return reply.status(503).page(view('unavailable'), { title: 'Office board', refreshSeconds: REFRESH_SECONDS, requestId: request.id })
     }
-    if (!query.ok) return reply.status(400).page(view('board'), { title: 'Office board', ...render(board), refreshing: true, ...errorView(query.errors) })
-    if (query.data.part === 'list') return reply.page(view('list'), render(board))
-    return reply.page(view('board'), { title: 'Office board', ...render(board), refreshing: query.data.refresh !== 'off' })
+    if (!asked.ok) return reply.status(400).page(view('board'), { title: 'Office board', ...render(board), refreshing: true, ...errorView(asked.errors) })
+    if (asked.data.part === 'list') return reply.page(view('list'), render(board))
+    return reply.page(view('board'), { title: 'Office board', ...render(board), refreshing: asked.data.refresh !== 'off' })
   })
 
   app.get('/board/events', { config: { access } }, async (request, reply) => {
