@@ -106,9 +106,11 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     frameguard: { action: 'deny' },
   })
   // Pages and API answers carry personal and safeguarding detail: no browser or proxy keeps any of them
-  // (docs/decisions/0012). Only the public assets (stylesheet, scripts, images), when found, set their own caching.
+  // (docs/decisions/0012). Only the public assets (stylesheet, scripts, images, the service worker), when found,
+  // set their own caching.
   app.addHook('onSend', async (request, reply) => {
-    const asset = request.routeOptions.url?.startsWith('/assets/') === true && reply.statusCode < 400
+    const url = request.routeOptions.url
+    const asset = (url?.startsWith('/assets/') === true || url === '/sw.js') && reply.statusCode < 400
     if (!asset) void reply.header('cache-control', 'private, no-store')
   })
   await app.register(cookie)

@@ -6,7 +6,7 @@ import type { AlertRecipient } from '../../domain/escalation.ts'
 import { londonDate, londonTime } from '../../domain/hours.ts'
 import { itineraryOf } from '../../domain/itinerary.ts'
 import { acknowledgementOutcomeLabels, alarmEscalation, alarmKindLabels, waitLimit, type AlarmKind } from '../../domain/monitoring.ts'
-import { joinWords, roleNamesInText, type SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, joinWords, roleNamesInText, type SchoolRole } from '../../domain/roles.ts'
 import { liveStageLabels, statusLabels, visitOutcomeLabels, type LiveStage, type VisitStatus } from '../../domain/visit-lifecycle.ts'
 import type { Policy } from '../../policy/schema.ts'
 import { ForbiddenError } from '../../web/errors.ts'
@@ -45,7 +45,6 @@ export function watchingRoles(policy: Policy): SchoolRole[] {
   return [...new Set<SchoolRole>([...liveWatchers, ...named.filter((role) => !neverWatchByRole.includes(role))])]
 }
 
-const holds = (viewer: Pick<Viewer, 'roles'>, roles: readonly SchoolRole[]) => roles.some((role) => viewer.roles.includes(role))
 
 /** The board a person sees: the whole school's, or only the visits they are the responsible contact for. */
 export type BoardScope = 'school' | 'own'
@@ -485,14 +484,14 @@ export const notAllowed =
 export async function officeBoard(pool: Pool, viewer: Viewer, schoolId: string, now: Date): Promise<Board> {
   return inSnapshot(pool, async (client) => {
     const policy = await currentPolicy(client, schoolId, now)
-    const schoolWide = holds(viewer, watchingRoles(policy.policy))
+    const schoolWide = holdsAnyRole(viewer.roles, watchingRoles(policy.policy))
     const all: VisitFacts[] = []
     for (const id of await boardVisitIds(client, schoolId, londonDate(now))) {
       const facts = await factsOf(client, schoolId, id)
       if (facts) all.push(facts)
     }
     const seen = all.filter(
-      (facts) => schoolWide || holds(viewer, watchingRoles(facts.visit.policy)) || facts.visit.responsibleContactUserId === viewer.userId,
+      (facts) => schoolWide || holdsAnyRole(viewer.roles, watchingRoles(facts.visit.policy)) || facts.visit.responsibleContactUserId === viewer.userId,
     )
     if (!schoolWide && seen.length === 0 && !(await watchesToday(client, viewer, schoolId, londonDate(now)))) throw new ForbiddenError(notAllowed)
 
