@@ -19,6 +19,8 @@ import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerVisitRoutes } from './features/visits/routes.ts'
+import { registerOperationsRoutes } from './features/operations/routes.ts'
+import { registerPoliceSheetRoutes } from './features/police-sheet/routes.ts'
 import { listenForLiveChanges, type LiveChannel } from './features/live/channel.ts'
 import { startJobRunners, type JobRunners } from './features/live/deadlines.ts'
 import { deliver, mailerFromConfig, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
@@ -30,6 +32,7 @@ import { registerErrorHandling } from './web/error-handler.ts'
 import { navigationFor } from './web/navigation.ts'
 import { HttpError, NotFoundError } from './web/errors.ts'
 import { createViewEnvironment } from './web/views.ts'
+import { createMetrics, observeLateness, type Metrics } from './web/metrics.ts'
 
 export type AppDeps = {
   pool: Pool
@@ -55,6 +58,8 @@ declare module 'fastify' {
     deps: Required<Pick<AppDeps, 'pool' | 'config' | 'clock'>>
     /** The live side: job runners (null when off), the change channel (null when off), delivery. */
     live: { jobs: JobRunners | null; channel: LiveChannel | null; delivery: DeliveryDeps }
+    /** This instance's Prometheus registry and the metrics its job handlers record (src/web/metrics.ts). */
+    metrics: Metrics
     /** Every route, as registered: what the tenancy test walks. */
     routeList: ReadonlyArray<{ method: string; url: string }>
   }
@@ -143,14 +148,25 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     push: deps.push === undefined ? webPushSender(await vapidKeys(pool), vapidSubject(config)) : deps.push,
   }
   const liveDeps = { pool, clock, config }
-  const jobs =
+  let jobs: JobRunners | null = null
+  const metrics = createMetrics({ pool, clock, workerRunning: () => (jobs ? jobs.running() : null) })
+  app.decorate('metrics', metrics)
+  jobs =
     deps.jobs === false
       ? null
       : await startJobRunners({
           connectionString,
           pollInterval: typeof deps.jobs === 'object' ? deps.jobs.pollInterval : undefined,
-          onDeadline: (payload) => runDeadline(liveDeps, payload),
-          onDelivery: (payload) => deliver(delivery, payload.notificationId, payload.channel),
+          onDeadline: async (payload) => {
+            await runDeadline(liveDeps, payload)
+            // Committed: how late was it? (payload.dueAt is the app clock's due time.)
+            observeLateness(metrics, payload.kind, payload.dueAt, clock())
+          },
+          onDelivery: (payload) =>
+            deliver(delivery, payload.notificationId, payload.channel).catch((error: unknown) => {
+              metrics.notificationFailures.inc({ channel: payload.channel })
+              throw error
+            }),
           onError: (error) => app.log.error({ err: error }, 'background job failed'),
         })
   const channel = deps.liveChannel === false ? null : await listenForLiveChanges(connectionString, (error) => app.log.warn({ err: error }, 'live channel'))
@@ -169,6 +185,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     return { status: 'ok' }
   })
   registerAuthRoutes(app)
+  registerOperationsRoutes(app)
   registerHomeRoutes(app)
   registerStaffRoutes(app)
   registerReadinessRoutes(app)
@@ -177,6 +194,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerLiveRoutes(app)
   registerBriefingRoutes(app)
   registerRunListRoutes(app)
+  registerPoliceSheetRoutes(app)
   registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)
