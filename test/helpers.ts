@@ -27,17 +27,27 @@ function templatePrefix(): string {
   return process.env.DOORSTEP_TEST_PREFIX ?? 'doorstep_test'
 }
 
-/** A new database copied from a template, dropped when the test ends. */
-export async function testDatabase(t: TestContext, template: TemplateKind = 'demo'): Promise<{ pool: Pool; url: string }> {
+/**
+ * A new database copied from a template, dropped when the test ends. `closeBeforeDrop` registers
+ * something that uses it (an app and its workers) to be closed first, newest first: node:test runs
+ * `t.after` hooks in the order they were registered, so a hook added after this one would run only
+ * once the database was already gone.
+ */
+export async function testDatabase(
+  t: TestContext,
+  template: TemplateKind = 'demo',
+): Promise<{ pool: Pool; url: string; closeBeforeDrop(close: () => Promise<unknown>): void }> {
   const name = `${templatePrefix()}_${process.pid}_${randomBytes(4).toString('hex')}`
   await adminQuery(serverUrl(), `CREATE DATABASE "${name}" TEMPLATE "${templatePrefix()}_${template}"`)
   const url = withDatabase(serverUrl(), name)
   const pool = createPool(url, 5)
+  const closers: Array<() => Promise<unknown>> = []
   t.after(async () => {
+    for (const close of closers.reverse()) await close()
     await pool.end()
     await adminQuery(serverUrl(), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
   })
-  return { pool, url }
+  return { pool, url, closeBeforeDrop: (close) => void closers.push(close) }
 }
 
 export type TestApp = { app: FastifyInstance; pool: Pool; clock: FixedClock; config: Config }
@@ -59,13 +69,14 @@ export async function testApp(
     push?: PushSender | null
   } = {},
 ): Promise<TestApp> {
-  const { pool } = await testDatabase(t, options.template ?? 'demo')
+  const database = await testDatabase(t, options.template ?? 'demo')
+  const { pool } = database
   const clock = options.clock ?? fixedClock()
   const config = testConfig(options.config)
   const app = await buildApp({ pool, config, clock, jobs: options.jobs ?? false, mailer: options.mailer ?? null, push: options.push ?? null })
+  database.closeBeforeDrop(() => app.close())
   await options.beforeReady?.(app)
   await app.ready()
-  t.after(() => app.close())
   return { app, pool, clock, config }
 }
 

@@ -41,12 +41,12 @@ export type Journey = {
 
 /** The app on a free port, over a fresh demo database; closed when the test ends. */
 export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool: Pool; clock: FixedClock }> {
-  const { pool } = await testDatabase(t, 'demo')
+  const { pool, closeBeforeDrop } = await testDatabase(t, 'demo')
   // The demo template was seeded at TEST_EPOCH: the app's clock runs on from there.
   const clock = runningClock()
   const app = await buildApp({ pool, config: testConfig(), clock })
-  // Registered after testDatabase's cleanup, so it runs first: close the app, then drop the database.
-  t.after(() => app.close())
+  // Close the app (its workers and listeners) before the database is dropped.
+  closeBeforeDrop(() => app.close())
   // The stylesheet is compiled from Sass on first use (seconds on a busy machine): do it before
   // the browser asks, so the first page load is not what times out.
   await stylesheet()
