@@ -17,7 +17,7 @@ export function registerPoliceSheetRoutes(app: FastifyInstance): void {
 
   app.get<V>('/visits/:visitId/police-sheet', { config: { access } }, async (request, reply) => {
     const sheet = await policeSheetFor(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, 'page', clock())
-    return reply.header('cache-control', 'private, no-store').page('police-sheet/views/police-sheet.njk', { title: `${sheet.title}: ${sheet.subtitle}`, sheet })
+    return reply.header('cache-control', 'private, no-store').page('police-sheet/views/police-sheet.njk', { title: `${sheet.title}: ${sheet.subtitle}`, sheet, bodyClasses: 'doorstep-police-sheet-page' })
   })
 
   app.get<V>('/visits/:visitId/police-sheet.pdf', { config: { access } }, async (request, reply) => {
