@@ -4,6 +4,7 @@ import { describe, it } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { signIn, testApp, textOf, userId, type Agent, type TestApp } from '../../../test/helpers.ts'
+import { hashPassword } from '../auth/passwords.ts'
 import { school } from '../visits/fixtures.ts'
 import { londonInstant } from '../visits/times.ts'
 
@@ -213,7 +214,7 @@ describe('the police information sheet', () => {
     const visitor = await signIn(ctx, 'visitor@westside.example')
     assert.doesNotMatch((await visitor.get(`/visits/${leo.visitId}/live`)).body, /police-sheet/, 'the visitor\'s own page does not offer it')
 
-    // The duress PIN and a closed alarm, read back after "visitors safe".
+    // A closed alarm, read back after "visitors safe".
     ctx.clock.set(at('13:30'))
     await ok(visitor.post(`/visits/${leo.visitId}/live/sign-out`))
     await ok(visitor.post(`/visits/${leo.visitId}/alarms`, { kind: 'silent_alarm' }))
@@ -224,6 +225,29 @@ describe('the police information sheet', () => {
     const after = textOf((await ok(office.get(`/visits/${leo.visitId}/police-sheet`), 200)).body)
     assert.ok(after.includes('Closed alarm: Silent alarm, raised at 13:30'), after)
     assert.ok(after.includes(`Closed at 13:40 by ${await nameOf(ctx, 'office@westside.example')}: spoke to a visitor, who is safe`), after)
+  })
+
+  it('R-ESC-3 R-ALERT-1 the duress PIN shows on the sheet; the visitors\' own visit page shows neither the alarm nor the sheet being read', async (t) => {
+    const ctx = await testApp(t, allDay)
+    const leo = await leoVisit(ctx)
+    await ctx.pool.query('UPDATE users SET visit_pin_hash = $2, duress_pin_hash = $3 WHERE email = $1', ['visitor@westside.example', await hashPassword('1357'), await hashPassword('2468')])
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    const office = await signIn(ctx, 'office@westside.example')
+    ctx.clock.set(at('13:30'))
+    await ok(visitor.post(`/visits/${leo.visitId}/live/sign-out`))
+    ctx.clock.set(at('14:45'))
+    await ok(visitor.post(`/visits/${leo.visitId}/live/back-at-school`, { pin: '2468' }))
+    const sheet = textOf((await ok(office.get(`/visits/${leo.visitId}/police-sheet`), 200)).body)
+    const samName = await nameOf(ctx, 'visitor@westside.example')
+    assert.ok(sheet.includes(`Code word The duress PIN was used at 14:45 by ${samName}, to end the visit as if all was well`), sheet)
+    assert.ok(sheet.includes('OPEN ALARM: Silent alarm, raised at 14:45'), sheet)
+
+    const own = textOf((await ok(visitor.get(`/visits/${leo.visitId}`), 200)).body)
+    assert.match(own, /Back at school/, 'the visitor sees their own steps in the history')
+    assert.doesNotMatch(own, /alarm|duress|police information sheet/i, 'but not the alarm, nor the office reading the police sheet')
+    const seen = textOf((await ok(office.get(`/visits/${leo.visitId}`), 200)).body)
+    assert.match(seen, /Viewed the police information sheet \(printable page\)/)
+    assert.match(seen, /Alarm raised|Silent alarm/)
   })
 
   it('R-ESC-3 R-CONF-1 the people watching visits read it; the visitors, SLT the policy does not name, governors and admins do not; another school gets "not found"', async (t) => {

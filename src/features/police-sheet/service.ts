@@ -245,7 +245,7 @@ function nowSection(visit: Visit, live: LiveVisitRow, checkIns: CheckInRow[], al
       ? codeWords.map((alarm) =>
           alarm.kind === 'code_word'
             ? `The code word was used at ${hhmm(alarm.raisedAt)} (logged by ${alarm.raisedByName})`
-            : `The duress PIN was used at ${hhmm(alarm.raisedAt)} by ${alarm.raisedByName}: the visit looked ended normally`,
+            : `The duress PIN was used at ${hhmm(alarm.raisedAt)} by ${alarm.raisedByName}, to end the visit as if all was well`,
         )
       : ['No use of the code word has been logged'],
   })
