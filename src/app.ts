@@ -21,6 +21,8 @@ import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerVisitRoutes } from './features/visits/routes.ts'
+import { registerOperationsRoutes } from './features/operations/routes.ts'
+import { registerPoliceSheetRoutes } from './features/police-sheet/routes.ts'
 import { listenForLiveChanges, type LiveChannel } from './features/live/channel.ts'
 import { startJobRunners, type JobRunners } from './features/live/deadlines.ts'
 import { mailerFromConfig, runDelivery, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
@@ -32,6 +34,7 @@ import { registerErrorHandling } from './web/error-handler.ts'
 import { navigationFor } from './web/navigation.ts'
 import { HttpError, NotFoundError } from './web/errors.ts'
 import { createViewEnvironment } from './web/views.ts'
+import { createMetrics, observeLateness, type Metrics } from './web/metrics.ts'
 
 export type AppDeps = {
   pool: Pool
@@ -57,6 +60,8 @@ declare module 'fastify' {
     deps: Required<Pick<AppDeps, 'pool' | 'config' | 'clock'>>
     /** The live side: job runners (null when off), the change channel (null when off), delivery. */
     live: { jobs: JobRunners | null; channel: LiveChannel | null; delivery: DeliveryDeps }
+    /** This instance's Prometheus registry and the metrics its job handlers record (src/web/metrics.ts). */
+    metrics: Metrics
     /** Every route, as registered, with who may call it: what the tenancy and role-matrix tests walk. */
     routeList: ReadonlyArray<{ method: string; url: string; access: Access | undefined }>
   }
@@ -158,14 +163,21 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     push: deps.push === undefined ? webPushSender(await vapidKeys(pool), vapidSubject(config)) : deps.push,
   }
   const liveDeps = { pool, clock, config }
-  const jobs =
+  let jobs: JobRunners | null = null
+  const metrics = createMetrics({ pool, clock, workerRunning: () => (jobs ? jobs.running() : null) })
+  app.decorate('metrics', metrics)
+  jobs =
     deps.jobs === false
       ? null
       : await startJobRunners({
           connectionString,
           ...(typeof deps.jobs === 'object' ? deps.jobs : {}),
-          onDeadline: (payload) => runDeadline(liveDeps, payload),
-          onDelivery: async (payload) => void (await runDelivery(delivery, payload, app.log)),
+          onDeadline: async (payload) => {
+            await runDeadline(liveDeps, payload)
+            // Committed: how late was it? (payload.dueAt is the app clock's due time.)
+            observeLateness(metrics, payload.kind, payload.dueAt, clock())
+          },
+          onDelivery: async (payload) => void (await runDelivery(delivery, payload, app.log, () => metrics.notificationFailures.inc({ channel: payload.channel }))),
           onError: (error) => app.log.error({ err: error }, 'background job failed'),
         })
   const channel = deps.liveChannel === false ? null : await listenForLiveChanges(connectionString, (error) => app.log.warn({ err: error }, 'live channel'))
@@ -184,6 +196,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
     return { status: 'ok' }
   })
   registerAuthRoutes(app)
+  registerOperationsRoutes(app)
   registerHomeRoutes(app)
   registerStaffRoutes(app)
   registerReadinessRoutes(app)
@@ -193,6 +206,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerBoardRoutes(app)
   registerBriefingRoutes(app)
   registerRunListRoutes(app)
+  registerPoliceSheetRoutes(app)
   registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)

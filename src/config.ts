@@ -46,6 +46,12 @@ const envSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address').default('doorstep@localhost'),
+  // GET /metrics (Prometheus) answers only a request with "Authorization: Bearer <METRICS_TOKEN>".
+  // Unset, /metrics is off (404). See docs/decisions/0016-police-sheet-and-operations.md.
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{24,200}$/, 'must be 24 to 200 letters, digits or . _ ~ + / = - (for example: openssl rand -hex 24)')
+    .optional(),
 })
 
 export type Config = Readonly<{
@@ -63,6 +69,8 @@ export type Config = Readonly<{
   /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client address. */
   trustProxy: boolean | number | string[]
   mail: Readonly<{ smtpUrl: string | undefined; from: string }>
+  /** The bearer token a Prometheus scraper sends to GET /metrics; undefined turns /metrics off. */
+  metricsToken: string | undefined
 }>
 
 export class ConfigError extends Error {
@@ -101,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     mail: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM }),
+    metricsToken: e.METRICS_TOKEN,
   })
 }
 

@@ -41,7 +41,10 @@ export function closeWithDatabase(pool: Pool, close: () => Promise<unknown>): vo
 }
 
 /** A new database copied from a template, dropped when the test ends (after what `closeWithDatabase` was given). */
-export async function testDatabase(t: TestContext, template: TemplateKind = 'demo'): Promise<{ pool: Pool; url: string }> {
+export async function testDatabase(
+  t: TestContext,
+  template: TemplateKind = 'demo',
+): Promise<{ pool: Pool; url: string; closeBeforeDrop(close: () => Promise<unknown>): void }> {
   const name = `${templatePrefix()}_${process.pid}_${randomBytes(4).toString('hex')}`
   await adminQuery(serverUrl(), `CREATE DATABASE "${name}" TEMPLATE "${templatePrefix()}_${template}"`)
   const url = withDatabase(serverUrl(), name)
@@ -57,7 +60,7 @@ export async function testDatabase(t: TestContext, template: TemplateKind = 'dem
       await adminQuery(serverUrl(), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
     }
   })
-  return { pool, url }
+  return { pool, url, closeBeforeDrop: (close: () => Promise<unknown>) => void closers.push(close) }
 }
 
 export type TestApp = { app: FastifyInstance; pool: Pool; clock: FixedClock; config: Config }

@@ -15,12 +15,13 @@ import { seedVisitsDemo } from '../features/visits/demo.ts'
  */
 export const DEMO_PASSWORD = 'doorstep-demo'
 
+// Phone numbers from Ofcom's ranges kept for drama (never a real line); addresses made up.
 export const demoSchools = [
-  { key: 'harton', name: 'Harton Academy', preset: 'harton-academy-2024' },
-  { key: 'kings-gomer', name: "King's Academy Gomer", preset: 'kings-academy-gomer-2024' },
-  { key: 'morecambe-road', name: 'Morecambe Road School', preset: 'morecambe-road-2024' },
-  { key: 'westside', name: 'Westside School', preset: 'westside-2025' },
-  { key: 'wna', name: 'WNA', preset: 'wna-protocol-2017' },
+  { key: 'harton', name: 'Harton Academy', preset: 'harton-academy-2024', phone: '0191 498 0112', address: 'Lisle Road, South Shields NE34 6DL' },
+  { key: 'kings-gomer', name: "King's Academy Gomer", preset: 'kings-academy-gomer-2024', phone: '01632 960 214', address: 'Pyrford Close, Gosport PO12 2RP' },
+  { key: 'morecambe-road', name: 'Morecambe Road School', preset: 'morecambe-road-2024', phone: '01632 960 315', address: 'Morecambe Road, Morecambe LA3 3AB' },
+  { key: 'westside', name: 'Westside School', preset: 'westside-2025', phone: '020 7946 0418', address: '50 Bryony Road, London W12 0SP' },
+  { key: 'wna', name: 'WNA', preset: 'wna-protocol-2017', phone: '01632 960 519', address: 'Station Road, Whitwick LE67 5AT' },
 ] as const
 
 export type DemoSchoolKey = (typeof demoSchools)[number]['key']
@@ -80,8 +81,8 @@ export async function seedDemo(pool: Pool, now: Date): Promise<Array<{ school: s
     const schools: DemoSchool[] = []
     for (const [schoolIndex, demo] of demoSchools.entries()) {
       const school = await client.query<{ id: string }>(
-        'INSERT INTO schools (organisation_id, name, preset) VALUES ($1, $2, $3) RETURNING id',
-        [organisationId, demo.name, demo.preset],
+        'INSERT INTO schools (organisation_id, name, preset, phone, address) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+        [organisationId, demo.name, demo.preset, demo.phone, demo.address],
       )
       const schoolId = school.rows[0]!.id
       const staff: Record<string, string> = {}

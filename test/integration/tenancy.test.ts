@@ -240,7 +240,9 @@ describe('tenancy', () => {
       }
       const response = await app.inject({ method: route.method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) })
 
-      if (response.statusCode >= 500) problems.push(`${label} answered ${response.statusCode}: ${response.body.slice(0, 300)}`)
+      // /readyz answers 503 by design here: this test app runs no deadline worker (docs/decisions/0016).
+      const notReadyByDesign = route.url === '/readyz' && response.statusCode === 503
+      if (response.statusCode >= 500 && !notReadyByDesign) problems.push(`${label} answered ${response.statusCode}: ${response.body.slice(0, 300)}`)
       const hartonRecordsInPath = paramsOf(route.url).filter((p) => p.endsWith('Id') && values.get(p) !== westside)
       if (hartonRecordsInPath.length && (response.statusCode < 400 || response.statusCode >= 500)) {
         problems.push(`${label} was given Harton's ${hartonRecordsInPath.join(', ')} and answered ${response.statusCode}, not 404`)

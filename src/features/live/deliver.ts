@@ -4,7 +4,6 @@ import webpush from 'web-push'
 import type { Clock } from '../../clock.ts'
 import type { Config } from '../../config.ts'
 import type { Pool } from '../../db/pool.ts'
-import { deliveryFailures } from '../../web/metrics.ts'
 import { DELIVER_TASKS, deliveryJobPriority, type DeliveryChannel, type DeliveryPayload, type NotificationKind, type NotificationPriority } from './notify.ts'
 
 /**
@@ -261,10 +260,10 @@ export type DeliveryLog = { warn(details: Record<string, unknown>, message: stri
  * (keyed per notification and channel, so there is only ever one). If even that cannot be
  * written, this throws and graphile-worker runs the attempt again later.
  */
-export async function runDelivery(deps: DeliveryDeps, payload: DeliveryPayload, log?: DeliveryLog): Promise<DeliveryOutcome> {
+export async function runDelivery(deps: DeliveryDeps, payload: DeliveryPayload, log?: DeliveryLog, onFailure?: () => void): Promise<DeliveryOutcome> {
   const outcome = await deliver(deps, payload.notificationId, payload.channel)
   if (outcome.status !== 'failed') return outcome
-  deliveryFailures.inc({ channel: payload.channel })
+  onFailure?.()
   const delay = outcome.kind ? retryDelaySeconds(outcome.attempts, outcome.kind) : null
   const details = { notificationId: payload.notificationId, channel: payload.channel, attempts: outcome.attempts, error: outcome.error }
   if (delay === null) {

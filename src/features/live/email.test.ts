@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { fixedClock, runningClock } from '../../../test/clock.ts'
-import { appOn, runDeadlines, signIn, testApp, userId } from '../../../test/helpers.ts'
+import { appOn, runDeadlines, signIn, testApp, userId, type TestApp } from '../../../test/helpers.ts'
 import { startSmtpSink } from '../../../test/smtp-server.ts'
-import { metricsRegistry } from '../../web/metrics.ts'
 import { deliveryFailuresByChannel, retryDelaySeconds } from './deliver.ts'
 import {
   alarmsOf,
@@ -27,8 +26,8 @@ import {
  * ladder alerts the office.
  */
 
-async function failures(channel: 'email' | 'push'): Promise<number> {
-  const metric = await metricsRegistry.getSingleMetric('doorstep_notification_delivery_failures_total')?.get()
+async function failures(ctx: TestApp, channel: 'email' | 'push'): Promise<number> {
+  const metric = await ctx.app.metrics.registry.getSingleMetric('doorstep_notification_failures_total')?.get()
   return metric?.values.find((value) => value.labels.channel === channel)?.value ?? 0
 }
 
@@ -107,7 +106,7 @@ describe('alarm emails', () => {
     const office = await userId(ctx.pool, 'office@westside.example')
     const visitor = await signIn(ctx, 'visitor@westside.example')
     await signOutOfSchool(visitor, visitId)
-    const countedBefore = await failures('email')
+    const countedBefore = await failures(ctx, 'email')
 
     ctx.clock.set(at('14:20'))
     await runDeadlines(ctx)
@@ -144,7 +143,7 @@ describe('alarm emails', () => {
     const toOffice = sink.messages.filter((m) => m.to.includes('office@westside.example'))
     assert.equal(toOffice.length, 1, 'sent once')
     assert.ok(toOffice[0]!.text.includes(`/alarms/${alarm.id}`))
-    assert.ok((await failures('email')) - countedBefore >= 2, 'each failed attempt is counted')
+    assert.ok((await failures(ctx, 'email')) - countedBefore >= 2, 'each failed attempt is counted')
     const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND alarm_id = $2', [office, alarm.id])
     assert.equal(rows[0]!.n, 1, 'the in-app notification was there all along, once')
   })

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test'
 import { fixedClock } from '../../../test/clock.ts'
 import { runDeadlines, signIn, testApp, type Agent, type TestApp } from '../../../test/helpers.ts'
 import { pushTo, startPushService, type PushBrowser, type PushService } from '../../../test/push-service.ts'
-import { metricsRegistry } from '../../web/metrics.ts'
 import { deliveryFailuresByChannel } from './deliver.ts'
 import { alarmsOf, allDay, assertNoneOf, at, deliveriesOf, eventually, leoVisit, retryDeliveriesNow, secretsOf, signOutOfSchool } from './fixtures.ts'
 
@@ -24,8 +23,8 @@ async function turnOnAlerts(ctx: TestApp, person: Agent, service: PushService): 
 }
 
 /** The visit was signed out at 13:30; nobody records the office's 14:10 call: at 14:20 the alarm is raised. */
-async function pushFailuresCounted(): Promise<number> {
-  const metric = await metricsRegistry.getSingleMetric('doorstep_notification_delivery_failures_total')?.get()
+async function pushFailuresCounted(ctx: TestApp): Promise<number> {
+  const metric = await ctx.app.metrics.registry.getSingleMetric('doorstep_notification_failures_total')?.get()
   return metric?.values.find((value) => value.labels.channel === 'push')?.value ?? 0
 }
 
@@ -109,7 +108,7 @@ describe('alarm Web Push', () => {
     await signOutOfSchool(visitor, visitId)
     // Skip the 14:10 prompt: straight to the missed call, with the phone's push service failing twice.
     service.failNext(phone.id, 500, 503)
-    const countedBefore = await pushFailuresCounted()
+    const countedBefore = await pushFailuresCounted(ctx)
     const alarm = await missedCallAlarm(ctx, visitId)
     const forAlarm = (browser: PushBrowser) => browser.received().filter((m) => m.payload?.url === `http://localhost:3000/alarms/${alarm.id}`)
 
@@ -133,7 +132,7 @@ describe('alarm Web Push', () => {
     assert.equal(forAlarm(phone).length, 1, 'the phone got it in the end, once')
     assert.equal(forAlarm(laptop).length, 1, 'the laptop was not alerted again by the retries')
     assert.deepEqual(service.refusals.map((r) => [r.browserId, r.status]), [[phone.id, 500], [phone.id, 503]])
-    assert.equal((await pushFailuresCounted()) - countedBefore, 2, 'the failure counter counts each failed attempt, by channel')
+    assert.equal((await pushFailuresCounted(ctx)) - countedBefore, 2, 'the failure counter counts each failed attempt, by channel')
     assert.deepEqual(await deliveryFailuresByChannel(ctx.pool), { email: 0, push: 0 })
   })
 })

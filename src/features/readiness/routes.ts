@@ -3,12 +3,13 @@ import { z } from 'zod'
 import type { SchoolRole } from '../../domain/roles.ts'
 import { defineApi } from '../../web/api.ts'
 import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
-import { ValidationError, type FieldError } from '../../web/errors.ts'
+import { ForbiddenError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { currentPolicy } from '../policy/repository.ts'
 import { ukDateOf } from './dates.ts'
+import { DESCRIPTION_MAX, descriptionForm, findDescription, mayDescribe, saveDescription } from './description.ts'
 import { listDbs, listVisitingStaff, type StaffPerson } from './repository.ts'
 import { dateValues, dbsForm, dbsLevelLabels, dbsLevels, fieldId, trainingRecordForm, vehicleForm } from './schema.ts'
 import {
@@ -51,6 +52,8 @@ const doneMessages: Record<string, string> = {
   'vehicle-added': 'Vehicle added.',
   'vehicle-changed': 'Vehicle details saved.',
   'vehicle-removed': 'Vehicle removed.',
+  'description-saved': 'Description saved.',
+  'description-removed': 'Description removed.',
 }
 
 const flashOf = (request: FastifyRequest) => doneFlash(request, doneMessages)
@@ -86,7 +89,16 @@ export function registerReadinessRoutes(app: FastifyInstance): void {
     const school = schoolOf(request)
     const me = actorOf(request).userId
     const readiness = await personReadiness(pool, school.id, me, clock())
-    return reply.page('readiness/views/person.njk', { title: 'Your readiness for home visits', readiness, self: true, ...personAccess(school.roles) })
+    const description = await findDescription(pool, school.id, me)
+    return reply.page('readiness/views/person.njk', {
+      title: 'Your readiness for home visits',
+      readiness,
+      description,
+      self: true,
+      mayDescribe: true,
+      ...personAccess(school.roles),
+      flash: flashOf(request),
+    })
   })
 
   app.get<WithUser>('/staff/:userId/readiness', { config: own }, async (request, reply) => {
@@ -95,13 +107,51 @@ export function registerReadinessRoutes(app: FastifyInstance): void {
     const me = actorOf(request).userId
     assertMayView(school.roles, me, request.params.userId)
     const readiness = await personReadiness(pool, school.id, request.params.userId, clock())
+    const description = await findDescription(pool, school.id, request.params.userId)
     return reply.page('readiness/views/person.njk', {
       title: `${readiness.person.name}: readiness for home visits`,
       readiness,
+      description,
       self: me === request.params.userId,
+      mayDescribe: mayDescribe(school.roles, me, request.params.userId),
       ...personAccess(school.roles),
       flash: flashOf(request),
     })
+  })
+
+  // --- A description for the police sheet (R-ESC-3) ----------------------------------------------------------
+
+  const notYours = 'You can describe yourself for the police sheet; the office, the headteacher or a school admin describes others.'
+  const descriptionPage = (person: StaffPerson, self: boolean, values: Record<string, unknown>) => ({
+    title: self ? 'Your description for the police sheet' : `Description for the police sheet: ${person.name}`,
+    person,
+    self,
+    values,
+    max: DESCRIPTION_MAX,
+  })
+
+  app.get<WithUser>('/staff/:userId/readiness/description', { config: own }, async (request, reply) => {
+    const school = schoolOf(request)
+    const person = await requirePerson(pool, school.id, request.params.userId)
+    const me = actorOf(request).userId
+    if (!mayDescribe(school.roles, me, person.id)) throw new ForbiddenError(notYours)
+    const held = await findDescription(pool, school.id, person.id)
+    return reply.page('readiness/views/description-form.njk', descriptionPage(person, me === person.id, { description: held?.description ?? '' }))
+  })
+
+  app.post<WithUser>('/staff/:userId/readiness/description', { config: own }, async (request, reply) => {
+    const school = schoolOf(request)
+    const person = await requirePerson(pool, school.id, request.params.userId)
+    const me = actorOf(request).userId
+    if (!mayDescribe(school.roles, me, person.id)) throw new ForbiddenError(notYours)
+    const form = parseForm(descriptionForm, request.body)
+    if (!form.ok) {
+      const body = (request.body ?? {}) as Record<string, unknown>
+      return reply.status(400).page('readiness/views/description-form.njk', { ...descriptionPage(person, me === person.id, body), ...errors(form.errors) })
+    }
+    const outcome = await saveDescription(pool, actorOf(request), school, person.id, form.data, clock())
+    const done = outcome === 'removed' ? 'description-removed' : 'description-saved'
+    return reply.redirect(`${me === person.id ? '/readiness/me' : readinessUrl(person.id)}?done=${done}#description`, 303)
   })
 
   // --- DBS (R-STAFF-4) --------------------------------------------------------------------------------------

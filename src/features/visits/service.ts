@@ -1288,6 +1288,15 @@ export type VisitView = {
   }
 }
 
+/**
+ * R-ALERT-1: what a visit's history never shows the staff going on it (or anyone who sees the visit only
+ * as its planner): its alarms, so a silent alarm stays silent on a phone someone else may be looking at,
+ * and the reading of its police sheet. The office, DSL team, head and SLT see the whole history.
+ */
+function hiddenFromVisitors(kind: string): boolean {
+  return kind.startsWith('alarm.') || kind === 'police_sheet_viewed'
+}
+
 /** A visit as one person may see it, with its history. A visit they may not see is "not found" (R-CONF-1). */
 export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, visitId: string, now: Date): Promise<VisitView> {
   const found = await findVisit(pool, schoolId, visitId)
@@ -1310,7 +1319,9 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
   return {
     visit,
     codeWord: seeCodeWord ? codeWord : undefined,
-    events: await eventsOf(pool, schoolId, visitId),
+    events: (await eventsOf(pool, schoolId, visitId)).filter(
+      (event) => (holdsAnyRole(viewer.roles, seeAllVisits) && !isOnVisit(viewer, visit)) || !hiddenFromVisitors(event.kind),
+    ),
     problems: checked.errors,
     warnings: checked.warnings,
     hoursReason: checked.hoursReason,
