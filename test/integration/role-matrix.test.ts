@@ -253,6 +253,15 @@ const matrix: Record<string, Allowed> = {
   'GET /api/v1/schools/:schoolId/alarms': LIVE_WATCHERS,
   // The office board: every school role reaches the route; the service lets in the watchers and whoever the
   // school's policy names to monitor check-ins or on its ladder, and the responsible contact (decision 0014).
+  // Operations: probes that name no school or person (/metrics also needs METRICS_TOKEN, decision 0016).
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
+  // A physical description for the police sheet: the person themselves, or who records readiness (the service checks).
+  'GET /staff/:userId/readiness/description': OWN_READINESS,
+  'POST /staff/:userId/readiness/description': OWN_READINESS,
+  // The police information sheet (R-ESC-3): the service lets in the people watching visits, not the visitors themselves.
+  'GET /visits/:visitId/police-sheet': LIVE,
+  'GET /visits/:visitId/police-sheet.pdf': LIVE,
   'GET /assets/board.js': 'public',
   'GET /board': ALL_ROLES,
   'GET /board/events': ALL_ROLES,

@@ -62,7 +62,7 @@ describe('metrics', () => {
     const before = await scrape(ctx)
     assert.equal(before.statusCode, 200)
     assert.match(String(before.headers['content-type']), /^text\/plain; version=0\.0\.4/)
-    assert.equal(before.headers['cache-control'], 'no-store')
+    assert.equal(before.headers['cache-control'], 'private, no-store')
     assert.equal(sample(before.body, 'doorstep_open_alarms'), 0)
     assert.equal(sample(before.body, 'doorstep_oldest_unacknowledged_step_seconds'), 0)
     assert.equal(sample(before.body, 'doorstep_notification_failures_total{channel="email"}'), 0)
@@ -139,7 +139,7 @@ describe('readiness', () => {
     const notReady = await without.app.inject({ method: 'GET', url: '/readyz' })
     assert.equal(notReady.statusCode, 503)
     assert.equal(notReady.body, 'not ready: this instance runs no deadline worker\n')
-    assert.equal(notReady.headers['cache-control'], 'no-store')
+    assert.equal(notReady.headers['cache-control'], 'private, no-store')
     assert.equal((await without.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
 
     const withJobs = await testApp(t, { jobs: { pollInterval: 50 } })
