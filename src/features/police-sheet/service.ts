@@ -4,7 +4,7 @@ import { inTransaction, type Pool } from '../../db/pool.ts'
 import { londonTime } from '../../domain/hours.ts'
 import { itineraryOf, type Itinerary } from '../../domain/itinerary.ts'
 import { acknowledgementOutcomeLabels, alarmEscalation, alarmKindLabels } from '../../domain/monitoring.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
 import { liveStageLabels, statusLabels, visitOutcomeLabels } from '../../domain/visit-lifecycle.ts'
 import type { Policy } from '../../policy/schema.ts'
 import { riskAssessmentFields } from '../../policy/schema.ts'
@@ -65,7 +65,7 @@ export function policeSheetRoles(policy: Policy): SchoolRole[] {
 }
 
 export function mayReadPoliceSheet(viewer: Viewer, visit: Pick<Visit, 'policy' | 'responsibleContactUserId'>): boolean {
-  return visit.responsibleContactUserId === viewer.userId || policeSheetRoles(visit.policy).some((role) => viewer.roles.includes(role))
+  return visit.responsibleContactUserId === viewer.userId || holdsAnyRole(viewer.roles, policeSheetRoles(visit.policy))
 }
 
 // Free text is cut to keep the sheet to one page; the full text stays in Doorstep.
