@@ -35,21 +35,29 @@ export async function scheduleDeadlines(
   wakeAt: Partial<Record<DeadlineKind, Date>>,
   now: Date,
 ): Promise<void> {
-  for (const kind of deadlineKinds) {
-    const key = deadlineJobKey(ref.visitId, kind)
-    const at = wakeAt[kind]
-    if (at) {
-      const delayMs = Math.max(0, at.getTime() - now.getTime())
-      const payload: DeadlinePayload = { schoolId: ref.schoolId, visitId: ref.visitId, kind, dueAt: at.toISOString() }
-      await client.query(
-        `SELECT graphile_worker.add_job($1, $2::json, run_at => clock_timestamp() + $3 * interval '1 millisecond',
-                job_key => $4, job_key_mode => 'replace', max_attempts => 1000, priority => -20)`,
-        [DEADLINE_TASK, JSON.stringify(payload), delayMs, key],
-      )
-    } else {
-      await client.query('SELECT graphile_worker.remove_job($1)', [key])
-    }
-  }
+  await setDeadlines(client, deadlineKinds.map((kind) => ({ ref, kind, at: wakeAt[kind] ?? null })), now)
+}
+
+export type DeadlineSetting = { ref: { schoolId: string; visitId: string }; kind: DeadlineKind; at: Date | null }
+
+/**
+ * Sets (or, with `at` null, removes) any number of deadlines in one statement: one round trip for a
+ * visit's four kinds inside the write path, or for thousands of visits at once. A deadline at `at` on
+ * the app's clock runs at the database's clock_timestamp() + (at − now), never earlier than now.
+ */
+export async function setDeadlines(db: pg.PoolClient | Pool, settings: readonly DeadlineSetting[], now: Date): Promise<void> {
+  const add = settings.filter((s) => s.at !== null)
+  const remove = settings.filter((s) => s.at === null).map((s) => deadlineJobKey(s.ref.visitId, s.kind))
+  const payloads = add.map(({ ref, kind, at }) => JSON.stringify({ schoolId: ref.schoolId, visitId: ref.visitId, kind, dueAt: at!.toISOString() } satisfies DeadlinePayload))
+  const delays = add.map(({ at }) => Math.max(0, at!.getTime() - now.getTime()))
+  const keys = add.map(({ ref, kind }) => deadlineJobKey(ref.visitId, kind))
+  await db.query(
+    `SELECT (SELECT count(graphile_worker.add_job($1, a.payload::json, run_at => clock_timestamp() + a.delay * interval '1 millisecond',
+                                                  job_key => a.key, job_key_mode => 'replace', max_attempts => 1000, priority => -20))
+               FROM unnest($2::text[], $3::float8[], $4::text[]) AS a (payload, delay, key)) AS added,
+            (SELECT count(graphile_worker.remove_job(r.key)) FROM unnest($5::text[]) AS r (key)) AS removed`,
+    [DEADLINE_TASK, payloads, delays, keys, remove],
+  )
 }
 
 export type DeadlineHandler = (payload: DeadlinePayload, job: Job) => Promise<void>
@@ -83,10 +91,13 @@ export type JobRunnerOptions = {
 export async function startJobRunners(options: JobRunnerOptions): Promise<JobRunners> {
   const pool: Pool = createPool(options.connectionString, (options.deadlineConcurrency ?? 8) + (options.deliveryConcurrency ?? 8) + 6)
   const pollInterval = options.pollInterval ?? 100
-  const workerIds = new Set<string>()
+  const poolIds = new Set<string>()
   const events: WorkerEvents = new EventEmitter() as WorkerEvents
-  events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId))
-  events.on('worker:release', ({ worker }) => workerIds.delete(worker.workerId))
+  // graphile-worker 0.18 locks a job with its worker *pool's* id (locked_by), not the worker's: the
+  // heartbeat must beat for the pools, or a live instance's long job (a slow mail server) would look
+  // abandoned after deadAfterMs and be released to run a second time.
+  events.on('pool:create', ({ workerPool }) => poolIds.add(workerPool.id))
+  events.on('pool:release', ({ workerPool }) => poolIds.delete(workerPool.id))
   events.on('job:error', ({ error }) => options.onError?.(error))
 
   const deadlineTask: Task = async (payload, helpers) => options.onDeadline(payload as DeadlinePayload, helpers.job)
@@ -95,6 +106,7 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
   let deliveries: Runner | undefined
   let utils: WorkerUtils | undefined
   let alive = false
+  let stopped: Promise<void> | undefined
   const timers: NodeJS.Timeout[] = []
   try {
     utils = await makeWorkerUtils({ pgPool: pool, logger: quietLogger })
@@ -130,11 +142,11 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
 
   const deadAfter = options.deadAfterMs ?? 10_000
   const beat = async () => {
-    if (workerIds.size === 0) return
+    if (poolIds.size === 0) return
     await pool.query(
       `INSERT INTO worker_heartbeats (worker_id, beat_at) SELECT id, now() FROM unnest($1::text[]) AS id
        ON CONFLICT (worker_id) DO UPDATE SET beat_at = now()`,
-      [[...workerIds]],
+      [[...poolIds]],
     )
   }
   const releaseDead = async () => {
@@ -147,7 +159,7 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
           AND locked_by NOT IN (SELECT worker_id FROM worker_heartbeats)`,
       [deadAfter],
     )
-    const dead = rows.map((row) => row.id).filter((id) => !workerIds.has(id))
+    const dead = rows.map((row) => row.id).filter((id) => !poolIds.has(id))
     if (dead.length === 0) return
     await utils!.forceUnlockWorkers(dead)
     await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [dead])
@@ -163,13 +175,17 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
 
   return {
     running: () => alive,
-    async stop() {
-      alive = false
-      for (const timer of timers) clearInterval(timer)
-      await Promise.allSettled([deadlines!.stop(), deliveries!.stop()])
-      await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [[...workerIds]]).catch(() => {})
-      await Promise.resolve(utils!.release()).catch(() => {})
-      await pool.end().catch(() => {})
+    stop() {
+      stopped ??= (async () => {
+        alive = false
+        for (const timer of timers) clearInterval(timer)
+        const ours = [...poolIds]
+        await Promise.allSettled([deadlines!.stop(), deliveries!.stop()])
+        await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [ours]).catch(() => {})
+        await Promise.resolve(utils!.release()).catch(() => {})
+        await pool.end().catch(() => {})
+      })()
+      return stopped
     },
   }
 }
