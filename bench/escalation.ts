@@ -27,7 +27,7 @@ import { migrate } from '../src/db/migrate.ts'
 import { createPool, type Pool } from '../src/db/pool.ts'
 import { seedDemo } from '../src/demo/seed.ts'
 import { liveSchools, makeOverdueVisits, scheduleMadeVisits, type MadeVisit } from '../test/live-visits.ts'
-import { embeddedTarget, loadAverage, postgresTarget, resetStatementStats, statementReport, summary, type Target } from './support.ts'
+import { cpuSeconds, embeddedTarget, loadAverage, postgresTarget, resetStatementStats, statementReport, summary, type Target } from './support.ts'
 
 const { values: options } = parseArgs({
   options: {
@@ -94,6 +94,8 @@ function connectBoard(url: string): Promise<Board> {
   })
 }
 
+const round = (n: number) => Math.round(n * 10) / 10
+
 async function run(target: Target): Promise<Record<string, unknown>> {
   const pool: Pool = createPool(target.url, 10)
   let app: FastifyInstance | undefined
@@ -128,6 +130,9 @@ async function run(target: Target): Promise<Record<string, unknown>> {
     const readyIn = first - Date.now()
     if (readyIn < 500) throw new Error(`Making the visits took too long (the first was due ${-readyIn} ms before they were ready): run with a longer --lead (seconds)`)
     log(`${target.db}: ready ${readyIn} ms before the first deadline`)
+    // From here on the machine's work is the deadlines, the alarms and their messages.
+    const database = new URL(target.url).pathname.slice(1)
+    const cpuBefore = cpuSeconds(database)
 
     const byVisit = new Map(made.map((v) => [v.visitId, v]))
     const last = dueTimes.at(-1)!.getTime()
@@ -142,6 +147,7 @@ async function run(target: Target): Promise<Record<string, unknown>> {
     // A little longer, so a deadline that ran twice would show as a duplicate.
     await new Promise((resolve) => setTimeout(resolve, 3000))
     const loadAfter = loadAverage()
+    const cpuAfter = cpuSeconds(database)
     if (statements) log(`${target.db}: statements by the server's time spent:\n${await statementReport(target.url)}`)
 
     const { rows: alarms } = await pool.query<{ visitId: string; key: string; dueAt: Date; raisedAt: Date }>(
@@ -200,6 +206,7 @@ async function run(target: Target): Promise<Record<string, unknown>> {
       schools: schools.length,
       boards: boards.length,
       spread_s: SPREAD_MS / 1000,
+      cpu_s: cpuBefore && cpuAfter && { node: round(cpuAfter.node - cpuBefore.node), postgres: round(cpuAfter.postgres - cpuBefore.postgres) },
       load_before: loadBefore,
       load_after: loadAfter,
       node: process.version,

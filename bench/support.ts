@@ -106,3 +106,34 @@ export function summary(values: number[]): { p50: number | null; p99: number | n
 
 export const loadAverage = () => os.loadavg().map((n) => Math.round(n * 100) / 100)
 
+
+/**
+ * CPU seconds (user + system) used so far by this process and by the PostgreSQL processes serving
+ * `database` (their command lines name it: "postgres: <user> <database> …"), read from /proc. Linux only;
+ * null elsewhere. Backends that ended between two readings are not counted, so take both readings while
+ * the app's connections are open.
+ */
+export function cpuSeconds(database: string): { node: number; postgres: number } | null {
+  try {
+    const tick = 100
+    const used = (stat: string) => {
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return (Number(fields[11]) + Number(fields[12])) / tick
+    }
+    const node = used(fs.readFileSync('/proc/self/stat', 'utf8'))
+    let postgres = 0
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      try {
+        const commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        // "postgres: postgres bench 127.0.0.1(5123) idle", or "postgres: 15/main: postgres bench …" (a packaged cluster)
+        if (/^postgres: (?:\S+: )?\S+ (\S+) /.exec(commandLine)?.[1] === database) postgres += used(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
+      } catch {
+        // the process ended
+      }
+    }
+    return { node, postgres }
+  } catch {
+    return null
+  }
+}

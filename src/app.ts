@@ -149,8 +149,8 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
       : await startJobRunners({
           connectionString,
           pollInterval: typeof deps.jobs === 'object' ? deps.jobs.pollInterval : undefined,
-          onDeadline: (payload) => runDeadline(liveDeps, payload),
-          onDelivery: (payload) => deliver(delivery, payload.notificationId, payload.channel),
+          onDeadline: (payload, _job, jobsPool) => runDeadline({ ...liveDeps, pool: jobsPool }, payload),
+          onDelivery: (payload, _job, jobsPool) => deliver({ ...delivery, pool: jobsPool }, payload.notificationId, payload.channel),
           onError: (error) => app.log.error({ err: error }, 'background job failed'),
         })
   const channel = deps.liveChannel === false ? null : await listenForLiveChanges(connectionString, (error) => app.log.warn({ err: error }, 'live channel'))

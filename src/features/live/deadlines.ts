@@ -44,24 +44,43 @@ export type DeadlineSetting = { ref: { schoolId: string; visitId: string }; kind
  * Sets (or, with `at` null, removes) any number of deadlines in one statement: one round trip for a
  * visit's four kinds inside the write path, or for thousands of visits at once. A deadline at `at` on
  * the app's clock runs at the database's clock_timestamp() + (at − now), never earlier than now.
+ *
+ * graphile-worker's add_job and remove_job are each several statements (and a NOTIFY that wakes idle
+ * workers), so only what changes is done: a kind with no job is not removed, and a job already waiting
+ * for the same deadline (not started, never tried, due to run within the second before the time worked out
+ * now) is left as it is; a clock that jumped (a test's, or an instance's) still moves it. Callers hold the visit's row
+ * lock, under which every change to its jobs is made, so what is read here stays true to the commit.
+ * (The job's payload is only in graphile-worker's own table, _private_jobs: 0.18's jobs view leaves it out.)
  */
 export async function setDeadlines(db: pg.PoolClient | Pool, settings: readonly DeadlineSetting[], now: Date): Promise<void> {
+  if (settings.length === 0) return
   const add = settings.filter((s) => s.at !== null)
   const remove = settings.filter((s) => s.at === null).map((s) => deadlineJobKey(s.ref.visitId, s.kind))
   const payloads = add.map(({ ref, kind, at }) => JSON.stringify({ schoolId: ref.schoolId, visitId: ref.visitId, kind, dueAt: at!.toISOString() } satisfies DeadlinePayload))
   const delays = add.map(({ at }) => Math.max(0, at!.getTime() - now.getTime()))
   const keys = add.map(({ ref, kind }) => deadlineJobKey(ref.visitId, kind))
   await db.query(
-    `SELECT (SELECT count(graphile_worker.add_job($1, a.payload::json, run_at => clock_timestamp() + a.delay * interval '1 millisecond',
-                                                  job_key => a.key, job_key_mode => 'replace', max_attempts => 1000, priority => -20))
-               FROM unnest($2::text[], $3::float8[], $4::text[]) AS a (payload, delay, key)) AS added,
-            (SELECT count(graphile_worker.remove_job(r.key)) FROM unnest($5::text[]) AS r (key)) AS removed`,
+    `WITH existing AS (SELECT j.key, j.payload, j.run_at, j.locked_at, j.attempts FROM graphile_worker._private_jobs j WHERE j.key = ANY($4::text[] || $5::text[])),
+          wanted AS (SELECT a.key, a.payload, clock_timestamp() + a.delay * interval '1 millisecond' AS run_at
+                       FROM unnest($2::text[], $3::float8[], $4::text[]) AS a (payload, delay, key))
+     SELECT (SELECT count(graphile_worker.add_job($1, w.payload::json, run_at => w.run_at, job_key => w.key, job_key_mode => 'replace',
+                                                  max_attempts => 1000, priority => -20))
+               FROM wanted w
+              WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.key = w.key AND e.locked_at IS NULL AND e.attempts = 0
+                                  AND e.payload::jsonb = w.payload::jsonb
+                                  AND e.run_at BETWEEN w.run_at - interval '1 second' AND w.run_at + interval '50 milliseconds')) AS added,
+            (SELECT count(graphile_worker.remove_job(r.key)) FROM unnest($5::text[]) AS r (key)
+              WHERE r.key IN (SELECT e.key FROM existing e)) AS removed`,
     [DEADLINE_TASK, payloads, delays, keys, remove],
   )
 }
 
-export type DeadlineHandler = (payload: DeadlinePayload, job: Job) => Promise<void>
-export type DeliveryHandler = (payload: { notificationId: string; channel: 'email' | 'push' }, job: Job) => Promise<void>
+/**
+ * A job's handler. `pool` is the runners' own pool, sized for every job of this instance running at
+ * once: a storm of deadlines never waits for the connections web requests use, nor the other way round.
+ */
+export type DeadlineHandler = (payload: DeadlinePayload, job: Job, pool: Pool) => Promise<void>
+export type DeliveryHandler = (payload: { notificationId: string; channel: 'email' | 'push' }, job: Job, pool: Pool) => Promise<void>
 
 export type JobRunners = {
   stop(): Promise<void>
@@ -73,8 +92,9 @@ export type JobRunnerOptions = {
   connectionString: string
   onDeadline: DeadlineHandler
   onDelivery: DeliveryHandler
-  /** How often an idle worker looks for jobs that have come due (ms). */
+  /** How often an idle worker pool looks for jobs that have come due (ms). */
   pollInterval?: number
+  /** Deadlines handled at once by this instance (default 16), and deliveries (default 8). */
   deadlineConcurrency?: number
   deliveryConcurrency?: number
   /** A worker whose heartbeat is older than this (ms) is taken as dead and its jobs released. */
@@ -87,9 +107,18 @@ export type JobRunnerOptions = {
  * deadlines, the other only deliveries (email, push). Each instance beats a heartbeat for its
  * workers; jobs locked by a worker whose heartbeat stopped (a killed instance) are released at once
  * for the others to run, rather than after graphile-worker's four-hour lock timeout.
+ *
+ * Tuned with `npm run bench:escalation` (decision 0017): each pool fetches due jobs in batches into a
+ * local queue no larger than its concurrency (one query for many jobs, and one poll per interval per
+ * pool instead of one per idle worker), and completed jobs are marked done together. A killed instance
+ * can hold at most twice its concurrency in jobs; the heartbeat releases them all the same way.
  */
 export async function startJobRunners(options: JobRunnerOptions): Promise<JobRunners> {
-  const pool: Pool = createPool(options.connectionString, (options.deadlineConcurrency ?? 8) + (options.deliveryConcurrency ?? 8) + 6)
+  const deadlineConcurrency = options.deadlineConcurrency ?? 16
+  const deliveryConcurrency = options.deliveryConcurrency ?? 8
+  // Every job of this instance at once (handlers use this pool), both LISTEN connections, and room for
+  // the fetches, completions and heartbeats between them.
+  const pool: Pool = createPool(options.connectionString, deadlineConcurrency + deliveryConcurrency + 6)
   const pollInterval = options.pollInterval ?? 100
   const poolIds = new Set<string>()
   const events: WorkerEvents = new EventEmitter() as WorkerEvents
@@ -100,8 +129,8 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
   events.on('pool:release', ({ workerPool }) => poolIds.delete(workerPool.id))
   events.on('job:error', ({ error }) => options.onError?.(error))
 
-  const deadlineTask: Task = async (payload, helpers) => options.onDeadline(payload as DeadlinePayload, helpers.job)
-  const deliveryTask: Task = async (payload, helpers) => options.onDelivery(payload as { notificationId: string; channel: 'email' | 'push' }, helpers.job)
+  const deadlineTask: Task = async (payload, helpers) => options.onDeadline(payload as DeadlinePayload, helpers.job, pool)
+  const deliveryTask: Task = async (payload, helpers) => options.onDelivery(payload as { notificationId: string; channel: 'email' | 'push' }, helpers.job, pool)
   let deadlines: Runner | undefined
   let deliveries: Runner | undefined
   let utils: WorkerUtils | undefined
@@ -116,7 +145,8 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
       events,
       noHandleSignals: true,
       pollInterval,
-      concurrency: options.deadlineConcurrency ?? 8,
+      concurrency: deadlineConcurrency,
+      preset: { worker: { localQueue: { size: deadlineConcurrency }, completeJobBatchDelay: 0 } },
       taskList: { [DEADLINE_TASK]: deadlineTask },
     })
     deliveries = await run({
@@ -125,7 +155,8 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
       events,
       noHandleSignals: true,
       pollInterval: Math.max(pollInterval, 250),
-      concurrency: options.deliveryConcurrency ?? 8,
+      concurrency: deliveryConcurrency,
+      preset: { worker: { localQueue: { size: deliveryConcurrency }, completeJobBatchDelay: 0 } },
       taskList: { 'deliver-notification': deliveryTask },
     })
   } catch (error) {
