@@ -25,6 +25,11 @@ export async function embeddedTarget(name: string, { statementStats = false } = 
     await admin.end()
     await server.stop()
     server = await startEmbeddedPostgres(dataDir)
+    const again = new pg.Client({ connectionString: server.connectionString('postgres') })
+    await again.connect()
+    await again.query('ALTER SYSTEM SET pg_stat_statements.track_planning = on')
+    await again.query('SELECT pg_reload_conf()')
+    await again.end()
   }
   await ensureDatabase(server.connectionString('postgres'), 'bench')
   if (statementStats) {
@@ -48,13 +53,15 @@ export async function statementReport(url: string, limit = 25): Promise<string> 
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    const { rows } = await client.query<{ calls: number; total: number; mean: number; query: string }>(
-      `SELECT calls::int, round(total_exec_time)::int AS total, round(mean_exec_time::numeric, 3)::float AS mean, regexp_replace(query, '\\s+', ' ', 'g') AS query
+    const { rows } = await client.query<{ calls: number; total: number; mean: number; plan: number; query: string }>(
+      `SELECT calls::int, round(total_exec_time)::int AS total, round(mean_exec_time::numeric, 3)::float AS mean,
+              round(mean_plan_time::numeric, 3)::float AS plan, regexp_replace(query, '\\s+', ' ', 'g') AS query
          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-        ORDER BY total_exec_time DESC LIMIT $1`,
+        ORDER BY total_exec_time + total_plan_time DESC LIMIT $1`,
       [limit],
     )
-    return rows.map((r) => `${String(r.calls).padStart(8)} ${String(r.total).padStart(8)} ms ${r.mean.toFixed(3).padStart(8)} ms  ${r.query.slice(0, 110)}`).join('\n')
+    const header = '   calls exec total  exec mean  plan mean  statement'
+    return [header, ...rows.map((r) => `${String(r.calls).padStart(8)} ${String(r.total).padStart(7)} ms ${r.mean.toFixed(3).padStart(7)} ms ${r.plan.toFixed(3).padStart(7)} ms  ${r.query.slice(0, 100)}`)].join('\n')
   } finally {
     await client.end()
   }

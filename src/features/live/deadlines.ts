@@ -50,7 +50,8 @@ export type DeadlineSetting = { ref: { schoolId: string; visitId: string }; kind
  * for the same deadline (not started, never tried, due to run within the second before the time worked out
  * now) is left as it is; a clock that jumped (a test's, or an instance's) still moves it. Callers hold the visit's row
  * lock, under which every change to its jobs is made, so what is read here stays true to the commit.
- * (The job's payload is only in graphile-worker's own table, _private_jobs: 0.18's jobs view leaves it out.)
+ * The new jobs go in one add_jobs call (add_job is add_jobs with one). (The job's payload is only in
+ * graphile-worker's own table, _private_jobs: 0.18's jobs view leaves it out.)
  */
 export async function setDeadlines(db: pg.PoolClient | Pool, settings: readonly DeadlineSetting[], now: Date): Promise<void> {
   if (settings.length === 0) return
@@ -59,20 +60,23 @@ export async function setDeadlines(db: pg.PoolClient | Pool, settings: readonly 
   const payloads = add.map(({ ref, kind, at }) => JSON.stringify({ schoolId: ref.schoolId, visitId: ref.visitId, kind, dueAt: at!.toISOString() } satisfies DeadlinePayload))
   const delays = add.map(({ at }) => Math.max(0, at!.getTime() - now.getTime()))
   const keys = add.map(({ ref, kind }) => deadlineJobKey(ref.visitId, kind))
-  await db.query(
-    `WITH existing AS (SELECT j.key, j.payload, j.run_at, j.locked_at, j.attempts FROM graphile_worker._private_jobs j WHERE j.key = ANY($4::text[] || $5::text[])),
-          wanted AS (SELECT a.key, a.payload, clock_timestamp() + a.delay * interval '1 millisecond' AS run_at
-                       FROM unnest($2::text[], $3::float8[], $4::text[]) AS a (payload, delay, key))
-     SELECT (SELECT count(graphile_worker.add_job($1, w.payload::json, run_at => w.run_at, job_key => w.key, job_key_mode => 'replace',
-                                                  max_attempts => 1000, priority => -20))
-               FROM wanted w
-              WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.key = w.key AND e.locked_at IS NULL AND e.attempts = 0
-                                  AND e.payload::jsonb = w.payload::jsonb
-                                  AND e.run_at BETWEEN w.run_at - interval '1 second' AND w.run_at + interval '50 milliseconds')) AS added,
-            (SELECT count(graphile_worker.remove_job(r.key)) FROM unnest($5::text[]) AS r (key)
-              WHERE r.key IN (SELECT e.key FROM existing e)) AS removed`,
-    [DEADLINE_TASK, payloads, delays, keys, remove],
-  )
+  await db.query({
+    // Prepared once per connection: this runs in every live change, and planning it cost as much as running it.
+    name: 'doorstep-set-deadlines',
+    text: `WITH existing AS (SELECT j.key, j.payload, j.run_at, j.locked_at, j.attempts FROM graphile_worker._private_jobs j
+                            WHERE j.key = ANY($4::text[] || $5::text[])),
+                wanted AS (SELECT a.key, a.payload, clock_timestamp() + a.delay * interval '1 millisecond' AS run_at
+                             FROM unnest($2::text[], $3::float8[], $4::text[]) AS a (payload, delay, key)),
+                changed AS (SELECT coalesce(array_agg(ROW($1, w.payload::json, NULL, w.run_at, 1000, w.key, -20, NULL)::graphile_worker.job_spec), '{}') AS specs
+                              FROM wanted w
+                             WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.key = w.key AND e.locked_at IS NULL AND e.attempts = 0
+                                                 AND e.payload::jsonb = w.payload::jsonb
+                                                 AND e.run_at BETWEEN w.run_at - interval '1 second' AND w.run_at + interval '50 milliseconds'))
+           SELECT (SELECT CASE WHEN cardinality(c.specs) > 0 THEN (SELECT count(*) FROM graphile_worker.add_jobs(c.specs)) ELSE 0 END FROM changed c) AS added,
+                  (SELECT count(graphile_worker.remove_job(r.key)) FROM unnest($5::text[]) AS r (key)
+                    WHERE r.key IN (SELECT e.key FROM existing e)) AS removed`,
+    values: [DEADLINE_TASK, payloads, delays, keys, remove],
+  })
 }
 
 /**

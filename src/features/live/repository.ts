@@ -76,12 +76,14 @@ export async function findLiveVisit(db: Db, schoolId: string, visitId: string): 
 }
 
 async function readLiveVisit(db: Db, schoolId: string, visitId: string, lock: string): Promise<LiveVisitRow | undefined> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${liveColumns}
+  // Prepared once per connection (the write path locks a visit this way in every change).
+  const { rows } = await db.query<Row>({
+    name: lock ? 'doorstep-lock-live-visit' : 'doorstep-find-live-visit',
+    text: `SELECT ${liveColumns}
        FROM visits v JOIN policy_versions pv ON pv.id = v.policy_version_id JOIN schools s ON s.id = v.school_id
       WHERE v.school_id = $1 AND v.id = $2 ${lock}`,
-    [schoolId, visitId],
-  )
+    values: [schoolId, visitId],
+  })
   return rows[0] && toLive(rows[0])
 }
 
@@ -390,7 +392,7 @@ function toState(row: RawState): LiveStateRows {
  * visit's row lock, that snapshot holds every change made to them (each one takes that lock first).
  */
 export async function liveStateRows(db: Db, schoolId: string, visitId: string): Promise<LiveStateRows> {
-  const { rows } = await db.query<RawState>(`SELECT ${stateColumns}`, [schoolId, visitId])
+  const { rows } = await db.query<RawState>({ name: 'doorstep-live-state', text: `SELECT ${stateColumns}`, values: [schoolId, visitId] })
   return toState(rows[0]!)
 }
 
@@ -400,12 +402,15 @@ export async function liveStateRows(db: Db, schoolId: string, visitId: string): 
  * state from a snapshot older than the change it waited for.
  */
 export async function lockedLiveVisitState(db: Db, schoolId: string, visitId: string): Promise<{ visit: LiveVisitRow; state: LiveStateRows } | undefined> {
-  const { rows } = await db.query<Row & RawState>(
-    `SELECT ${liveColumns}, ${stateColumns}
+  const { rows } = await db.query<Row & RawState>({
+    // Prepared once per connection: it is read on every pass of every live change, and planning it
+    // cost more than running it.
+    name: 'doorstep-locked-live-visit-state',
+    text: `SELECT ${liveColumns}, ${stateColumns}
        FROM visits v JOIN policy_versions pv ON pv.id = v.policy_version_id JOIN schools s ON s.id = v.school_id
       WHERE v.school_id = $1 AND v.id = $2`,
-    [schoolId, visitId],
-  )
+    values: [schoolId, visitId],
+  })
   const row = rows[0]
   if (!row) return undefined
   const { checkIns, signals, alarms, ...visit } = row
