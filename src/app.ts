@@ -172,12 +172,14 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
       : await startJobRunners({
           connectionString,
           ...(typeof deps.jobs === 'object' ? deps.jobs : {}),
-          onDeadline: async (payload) => {
-            await runDeadline(liveDeps, payload)
+          // Handlers run on the runners' own pool (sized for every job at once), not the web requests' pool.
+          onDeadline: async (payload, _job, jobsPool) => {
+            await runDeadline({ ...liveDeps, pool: jobsPool }, payload)
             // Committed: how late was it? (payload.dueAt is the app clock's due time.)
             observeLateness(metrics, payload.kind, payload.dueAt, clock())
           },
-          onDelivery: async (payload) => void (await runDelivery(delivery, payload, app.log, () => metrics.notificationFailures.inc({ channel: payload.channel }))),
+          onDelivery: async (payload, _job, jobsPool) =>
+            void (await runDelivery({ ...delivery, pool: jobsPool }, payload, app.log, () => metrics.notificationFailures.inc({ channel: payload.channel }))),
           onError: (error) => app.log.error({ err: error }, 'background job failed'),
         })
   const channel = deps.liveChannel === false ? null : await listenForLiveChanges(connectionString, (error) => app.log.warn({ err: error }, 'live channel'))

@@ -23,48 +23,55 @@ const GENESIS = '0'.repeat(64)
  * Entries of one chain (a school, or 'global') are serialised by a transaction-scoped lock.
  */
 export async function recordAudit(client: pg.PoolClient, entry: AuditEntry, at: Date): Promise<void> {
-  const chain = entry.schoolId ?? 'global'
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`audit:${chain}`])
-  const { rows } = await client.query<{ seq: number; hash: string }>(
-    'SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1',
-    [chain],
-  )
-  const prevHash = rows[0]?.hash ?? GENESIS
-  const seq = (rows[0]?.seq ?? 0) + 1
-  const row: ChainedRow = {
-    chain,
-    seq,
-    schoolId: entry.schoolId,
-    actorUserId: entry.actor.userId,
-    actorName: entry.actor.name,
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId ?? null,
-    summary: entry.summary,
-    // Hash exactly what jsonb will hand back: dates become strings, undefined goes, and so on.
-    change: JSON.parse(JSON.stringify(entry.change ?? {})) as unknown,
-    at: at.toISOString(),
+  await recordAudits(client, [entry], at)
+}
+
+/**
+ * Appends entries in order, taking each chain's lock once and writing each chain's entries in one
+ * INSERT: three round trips per chain however many entries (the live write path records several per
+ * transaction, and holds the school's lock from here to its commit).
+ */
+export async function recordAudits(client: pg.PoolClient, entries: readonly AuditEntry[], at: Date): Promise<void> {
+  const chains = [...new Set(entries.map((entry) => entry.schoolId ?? 'global'))]
+  for (const chain of chains) {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`audit:${chain}`])
+    const { rows } = await client.query<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1',
+      [chain],
+    )
+    let prevHash = rows[0]?.hash ?? GENESIS
+    let seq = rows[0]?.seq ?? 0
+    const values: unknown[] = []
+    const tuples: string[] = []
+    for (const entry of entries.filter((e) => (e.schoolId ?? 'global') === chain)) {
+      seq++
+      const row: ChainedRow = {
+        chain,
+        seq,
+        schoolId: entry.schoolId,
+        actorUserId: entry.actor.userId,
+        actorName: entry.actor.name,
+        action: entry.action,
+        subjectType: entry.subjectType,
+        subjectId: entry.subjectId ?? null,
+        summary: entry.summary,
+        // Hash exactly what jsonb will hand back: dates become strings, undefined goes, and so on.
+        change: JSON.parse(JSON.stringify(entry.change ?? {})) as unknown,
+        at: at.toISOString(),
+      }
+      const hash = chainHash(prevHash, row)
+      const base = values.length
+      tuples.push(`(${Array.from({ length: 13 }, (_, i) => `$${base + i + 1}`).join(', ')})`)
+      values.push(row.chain, row.seq, row.schoolId, row.actorUserId, row.actorName, row.action, row.subjectType, row.subjectId, row.summary, JSON.stringify(row.change), row.at, prevHash, hash)
+      prevHash = hash
+    }
+    await client.query(
+      `INSERT INTO audit_log (chain, seq, school_id, actor_user_id, actor_name, action, subject_type, subject_id,
+                              summary, change, at, prev_hash, hash)
+       VALUES ${tuples.join(', ')}`,
+      values,
+    )
   }
-  await client.query(
-    `INSERT INTO audit_log (chain, seq, school_id, actor_user_id, actor_name, action, subject_type, subject_id,
-                            summary, change, at, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
-      row.chain,
-      row.seq,
-      row.schoolId,
-      row.actorUserId,
-      row.actorName,
-      row.action,
-      row.subjectType,
-      row.subjectId,
-      row.summary,
-      JSON.stringify(row.change),
-      row.at,
-      prevHash,
-      chainHash(prevHash, row),
-    ],
-  )
 }
 
 type ChainedRow = {

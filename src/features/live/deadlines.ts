@@ -36,25 +36,56 @@ export async function scheduleDeadlines(
   wakeAt: Partial<Record<DeadlineKind, Date>>,
   now: Date,
 ): Promise<void> {
-  for (const kind of deadlineKinds) {
-    const key = deadlineJobKey(ref.visitId, kind)
-    const at = wakeAt[kind]
-    if (at) {
-      const delayMs = Math.max(0, at.getTime() - now.getTime())
-      const payload: DeadlinePayload = { schoolId: ref.schoolId, visitId: ref.visitId, kind, dueAt: at.toISOString() }
-      await client.query(
-        `SELECT graphile_worker.add_job($1, $2::json, run_at => clock_timestamp() + $3 * interval '1 millisecond',
-                job_key => $4, job_key_mode => 'replace', max_attempts => 1000, priority => -20)`,
-        [DEADLINE_TASK, JSON.stringify(payload), delayMs, key],
-      )
-    } else {
-      await client.query('SELECT graphile_worker.remove_job($1)', [key])
-    }
-  }
+  await setDeadlines(client, deadlineKinds.map((kind) => ({ ref, kind, at: wakeAt[kind] ?? null })), now)
 }
 
-export type DeadlineHandler = (payload: DeadlinePayload, job: Job) => Promise<void>
-export type DeliveryHandler = (payload: DeliveryPayload, job: Job) => Promise<void>
+export type DeadlineSetting = { ref: { schoolId: string; visitId: string }; kind: DeadlineKind; at: Date | null }
+
+/**
+ * Sets (or, with `at` null, removes) any number of deadlines in one statement: one round trip for a
+ * visit's four kinds inside the write path, or for thousands of visits at once. A deadline at `at` on
+ * the app's clock runs at the database's clock_timestamp() + (at − now), never earlier than now.
+ *
+ * graphile-worker's add_job and remove_job are each several statements (and a NOTIFY that wakes idle
+ * workers), so only what changes is done: a kind with no job is not removed, and a job already waiting
+ * for the same deadline (not started, never tried, due to run within the second before the time worked out
+ * now) is left as it is; a clock that jumped (a test's, or an instance's) still moves it. Callers hold the visit's row
+ * lock, under which every change to its jobs is made, so what is read here stays true to the commit.
+ * The new jobs go in one add_jobs call (add_job is add_jobs with one). (The job's payload is only in
+ * graphile-worker's own table, _private_jobs: 0.18's jobs view leaves it out.)
+ */
+export async function setDeadlines(db: pg.PoolClient | Pool, settings: readonly DeadlineSetting[], now: Date): Promise<void> {
+  if (settings.length === 0) return
+  const add = settings.filter((s) => s.at !== null)
+  const remove = settings.filter((s) => s.at === null).map((s) => deadlineJobKey(s.ref.visitId, s.kind))
+  const payloads = add.map(({ ref, kind, at }) => JSON.stringify({ schoolId: ref.schoolId, visitId: ref.visitId, kind, dueAt: at!.toISOString() } satisfies DeadlinePayload))
+  const delays = add.map(({ at }) => Math.max(0, at!.getTime() - now.getTime()))
+  const keys = add.map(({ ref, kind }) => deadlineJobKey(ref.visitId, kind))
+  await db.query({
+    // Prepared once per connection: this runs in every live change, and planning it cost as much as running it.
+    name: 'doorstep-set-deadlines',
+    text: `WITH existing AS (SELECT j.key, j.payload, j.run_at, j.locked_at, j.attempts FROM graphile_worker._private_jobs j
+                            WHERE j.key = ANY($4::text[] || $5::text[])),
+                wanted AS (SELECT a.key, a.payload, clock_timestamp() + a.delay * interval '1 millisecond' AS run_at
+                             FROM unnest($2::text[], $3::float8[], $4::text[]) AS a (payload, delay, key)),
+                changed AS (SELECT coalesce(array_agg(ROW($1, w.payload::json, NULL, w.run_at, 1000, w.key, -20, NULL)::graphile_worker.job_spec), '{}') AS specs
+                              FROM wanted w
+                             WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.key = w.key AND e.locked_at IS NULL AND e.attempts = 0
+                                                 AND e.payload::jsonb = w.payload::jsonb
+                                                 AND e.run_at BETWEEN w.run_at - interval '1 second' AND w.run_at + interval '50 milliseconds'))
+           SELECT (SELECT CASE WHEN cardinality(c.specs) > 0 THEN (SELECT count(*) FROM graphile_worker.add_jobs(c.specs)) ELSE 0 END FROM changed c) AS added,
+                  (SELECT count(graphile_worker.remove_job(r.key)) FROM unnest($5::text[]) AS r (key)
+                    WHERE r.key IN (SELECT e.key FROM existing e)) AS removed`,
+    values: [DEADLINE_TASK, payloads, delays, keys, remove],
+  })
+}
+
+/**
+ * A job's handler. `pool` is the runners' own pool, sized for every job of this instance running at
+ * once: a storm of deadlines never waits for the connections web requests use, nor the other way round.
+ */
+export type DeadlineHandler = (payload: DeadlinePayload, job: Job, pool: Pool) => Promise<void>
+export type DeliveryHandler = (payload: DeliveryPayload, job: Job, pool: Pool) => Promise<void>
 
 export type JobRunners = {
   stop(): Promise<void>
@@ -66,8 +97,9 @@ export type JobRunnerOptions = {
   connectionString: string
   onDeadline: DeadlineHandler
   onDelivery: DeliveryHandler
-  /** How often an idle worker looks for jobs that have come due (ms). */
+  /** How often an idle worker pool looks for jobs that have come due (ms). */
   pollInterval?: number
+  /** Deadlines handled at once by this instance (default 16), and deliveries (default 8). */
   deadlineConcurrency?: number
   /** Emails sent at once by this instance (each may wait up to its SMTP timeouts). */
   emailConcurrency?: number
@@ -84,26 +116,37 @@ export type JobRunnerOptions = {
  * pool only the tasks in its task list). Each instance beats a heartbeat for its workers; jobs
  * locked by a worker whose heartbeat stopped (a killed instance) are released at once for the
  * others to run, rather than after graphile-worker's four-hour lock timeout.
+ *
+ * Tuned with `npm run bench:escalation` (decision 0017): each pool fetches due jobs in batches into a
+ * local queue no larger than its concurrency (one query for many jobs, and one poll per interval per
+ * pool instead of one per idle worker), and completed jobs are marked done together. A killed instance
+ * can hold at most twice its concurrency in jobs; the heartbeat releases them all the same way.
  */
 export async function startJobRunners(options: JobRunnerOptions): Promise<JobRunners> {
-  const deadlineConcurrency = options.deadlineConcurrency ?? 8
+  const deadlineConcurrency = options.deadlineConcurrency ?? 16
   const emailConcurrency = options.emailConcurrency ?? 8
   const pushConcurrency = options.pushConcurrency ?? 8
+  // Every job of this instance at once (handlers use this pool), the LISTEN connections, and room for
+  // the fetches, completions and heartbeats between them.
   const pool: Pool = createPool(options.connectionString, deadlineConcurrency + emailConcurrency + pushConcurrency + 8)
   const pollInterval = options.pollInterval ?? 100
-  const workerIds = new Set<string>()
+  const poolIds = new Set<string>()
   const events: WorkerEvents = new EventEmitter() as WorkerEvents
-  events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId))
-  events.on('worker:release', ({ worker }) => workerIds.delete(worker.workerId))
+  // graphile-worker 0.18 locks a job with its worker *pool's* id (locked_by), not the worker's: the
+  // heartbeat must beat for the pools, or a live instance's long job (a slow mail server) would look
+  // abandoned after deadAfterMs and be released to run a second time.
+  events.on('pool:create', ({ workerPool }) => poolIds.add(workerPool.id))
+  events.on('pool:release', ({ workerPool }) => poolIds.delete(workerPool.id))
   events.on('job:error', ({ error }) => options.onError?.(error))
 
-  const deadlineTask: Task = async (payload, helpers) => options.onDeadline(payload as DeadlinePayload, helpers.job)
-  const deliveryTask: Task = async (payload, helpers) => options.onDelivery(payload as DeliveryPayload, helpers.job)
+  const deadlineTask: Task = async (payload, helpers) => options.onDeadline(payload as DeadlinePayload, helpers.job, pool)
+  const deliveryTask: Task = async (payload, helpers) => options.onDelivery(payload as DeliveryPayload, helpers.job, pool)
   let deadlines: Runner | undefined
   let emails: Runner | undefined
   let pushes: Runner | undefined
   let utils: WorkerUtils | undefined
   let alive = false
+  let stopped: Promise<void> | undefined
   const timers: NodeJS.Timeout[] = []
   try {
     utils = await makeWorkerUtils({ pgPool: pool, logger: quietLogger })
@@ -114,10 +157,20 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
       noHandleSignals: true,
       pollInterval,
       concurrency: deadlineConcurrency,
+      preset: { worker: { localQueue: { size: deadlineConcurrency }, completeJobBatchDelay: 0 } },
       taskList: { [DEADLINE_TASK]: deadlineTask },
     })
     const deliveries = (concurrency: number, taskList: Record<string, Task>) =>
-      run({ pgPool: pool, logger: quietLogger, events, noHandleSignals: true, pollInterval: Math.max(pollInterval, 250), concurrency, taskList })
+      run({
+        pgPool: pool,
+        logger: quietLogger,
+        events,
+        noHandleSignals: true,
+        pollInterval: Math.max(pollInterval, 250),
+        concurrency,
+        preset: { worker: { localQueue: { size: concurrency }, completeJobBatchDelay: 0 } },
+        taskList,
+      })
     // Jobs queued before each channel had its own task (LEGACY_DELIVER_TASK) go with the emails.
     emails = await deliveries(emailConcurrency, { [DELIVER_TASKS.email]: deliveryTask, [LEGACY_DELIVER_TASK]: deliveryTask })
     pushes = await deliveries(pushConcurrency, { [DELIVER_TASKS.push]: deliveryTask })
@@ -135,11 +188,11 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
 
   const deadAfter = options.deadAfterMs ?? 10_000
   const beat = async () => {
-    if (workerIds.size === 0) return
+    if (poolIds.size === 0) return
     await pool.query(
       `INSERT INTO worker_heartbeats (worker_id, beat_at) SELECT id, now() FROM unnest($1::text[]) AS id
        ON CONFLICT (worker_id) DO UPDATE SET beat_at = now()`,
-      [[...workerIds]],
+      [[...poolIds]],
     )
   }
   const releaseDead = async () => {
@@ -152,7 +205,7 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
           AND locked_by NOT IN (SELECT worker_id FROM worker_heartbeats)`,
       [deadAfter],
     )
-    const dead = rows.map((row) => row.id).filter((id) => !workerIds.has(id))
+    const dead = rows.map((row) => row.id).filter((id) => !poolIds.has(id))
     if (dead.length === 0) return
     await utils!.forceUnlockWorkers(dead)
     await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [dead])
@@ -168,13 +221,17 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
 
   return {
     running: () => alive,
-    async stop() {
-      alive = false
-      for (const timer of timers) clearInterval(timer)
-      await Promise.allSettled([deadlines!.stop(), emails!.stop(), pushes!.stop()])
-      await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [[...workerIds]]).catch(() => {})
-      await Promise.resolve(utils!.release()).catch(() => {})
-      await pool.end().catch(() => {})
+    stop() {
+      stopped ??= (async () => {
+        alive = false
+        for (const timer of timers) clearInterval(timer)
+        const ours = [...poolIds]
+        await Promise.allSettled([deadlines!.stop(), emails!.stop(), pushes!.stop()])
+        await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [ours]).catch(() => {})
+        await Promise.resolve(utils!.release()).catch(() => {})
+        await pool.end().catch(() => {})
+      })()
+      return stopped
     },
   }
 }

@@ -76,12 +76,14 @@ export async function findLiveVisit(db: Db, schoolId: string, visitId: string): 
 }
 
 async function readLiveVisit(db: Db, schoolId: string, visitId: string, lock: string): Promise<LiveVisitRow | undefined> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${liveColumns}
+  // Prepared once per connection (the write path locks a visit this way in every change).
+  const { rows } = await db.query<Row>({
+    name: lock ? 'doorstep-lock-live-visit' : 'doorstep-find-live-visit',
+    text: `SELECT ${liveColumns}
        FROM visits v JOIN policy_versions pv ON pv.id = v.policy_version_id JOIN schools s ON s.id = v.school_id
       WHERE v.school_id = $1 AND v.id = $2 ${lock}`,
-    [schoolId, visitId],
-  )
+    values: [schoolId, visitId],
+  })
   return rows[0] && toLive(rows[0])
 }
 
@@ -355,4 +357,62 @@ export async function visitorsOf(db: Db, schoolId: string, visitId: string): Pro
     [schoolId, visitId],
   )
   return rows
+}
+
+// ---------------------------------------------------------------- the write path's read, in one round trip
+
+export type LiveStateRows = { checkIns: CheckInRow[]; signals: Set<string>; alarms: AlarmRow[] }
+
+const stateColumns = `
+  (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'at', c.at, 'byUserId', c.by_user_id, 'byName', c.by_name,
+            'channel', c.channel, 'answered', c.answered, 'note', c.note, 'latitude', c.latitude, 'longitude', c.longitude,
+            'accuracyM', c.accuracy_m) ORDER BY c.at, c.id), '[]'::json)
+     FROM check_ins c WHERE c.school_id = $1 AND c.visit_id = $2) AS "checkIns",
+  (SELECT coalesce(json_agg(g.key), '[]'::json) FROM visit_signals g WHERE g.school_id = $1 AND g.visit_id = $2) AS signals,
+  (SELECT coalesce(json_agg(x ORDER BY x."raisedAt", x.id), '[]'::json)
+     FROM (SELECT ${alarmColumns} FROM alarms a WHERE a.school_id = $1 AND a.visit_id = $2) x) AS alarms`
+
+type RawState = {
+  checkIns: Array<Omit<CheckInRow, 'at'> & { at: string }>
+  signals: string[]
+  alarms: Array<Omit<RawAlarm, 'dueAt' | 'raisedAt' | 'closedAt'> & { dueAt: string; raisedAt: string; closedAt: string | null }>
+}
+
+function toState(row: RawState): LiveStateRows {
+  return {
+    checkIns: row.checkIns.map((c) => ({ ...c, at: new Date(c.at) })),
+    signals: new Set(row.signals),
+    alarms: row.alarms.map((a) => toAlarm({ ...a, dueAt: new Date(a.dueAt), raisedAt: new Date(a.raisedAt), closedAt: a.closedAt === null ? null : new Date(a.closedAt) })),
+  }
+}
+
+/**
+ * A visit's check-ins, signals and alarms (with their steps) in one query: the same rows as
+ * checkInsOf, signalsOf and alarmsOfVisit, read in one snapshot. Inside the write path, which holds the
+ * visit's row lock, that snapshot holds every change made to them (each one takes that lock first).
+ */
+export async function liveStateRows(db: Db, schoolId: string, visitId: string): Promise<LiveStateRows> {
+  const { rows } = await db.query<RawState>({ name: 'doorstep-live-state', text: `SELECT ${stateColumns}`, values: [schoolId, visitId] })
+  return toState(rows[0]!)
+}
+
+/**
+ * The visit and its live state in one round trip, for a transaction that already holds the visit's row
+ * lock (`lockLiveVisit`). Not a way to take the lock: a statement that waited for the lock would read the
+ * state from a snapshot older than the change it waited for.
+ */
+export async function lockedLiveVisitState(db: Db, schoolId: string, visitId: string): Promise<{ visit: LiveVisitRow; state: LiveStateRows } | undefined> {
+  const { rows } = await db.query<Row & RawState>({
+    // Prepared once per connection: it is read on every pass of every live change, and planning it
+    // cost more than running it.
+    name: 'doorstep-locked-live-visit-state',
+    text: `SELECT ${liveColumns}, ${stateColumns}
+       FROM visits v JOIN policy_versions pv ON pv.id = v.policy_version_id JOIN schools s ON s.id = v.school_id
+      WHERE v.school_id = $1 AND v.id = $2`,
+    values: [schoolId, visitId],
+  })
+  const row = rows[0]
+  if (!row) return undefined
+  const { checkIns, signals, alarms, ...visit } = row
+  return { visit: toLive(visit), state: toState({ checkIns, signals, alarms }) }
 }

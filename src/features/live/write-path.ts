@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Actor } from '../../audit/audit.ts'
+import { recordAudits, type Actor, type AuditEntry } from '../../audit/audit.ts'
 import type { Clock } from '../../clock.ts'
 import type { Config } from '../../config.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
@@ -9,20 +9,20 @@ import { alarmEscalation, monitor, topPriorityAlarms, type LiveVisit, type Monit
 import { liveTransition } from '../../domain/visit-lifecycle.ts'
 import type { SchoolRole } from '../../domain/roles.ts'
 import { NotFoundError } from '../../web/errors.ts'
-import { recordVisitEvent } from '../visits/events.ts'
+import { insertEvent } from '../visits/repository.ts'
 import { scheduleDeadlines } from './deadlines.ts'
 import { notify } from './notify.ts'
 import {
-  alarmsOfVisit,
-  checkInsOf,
   insertAlarm,
   insertSignal,
+  liveStateRows,
+  lockedLiveVisitState,
   lockLiveVisit,
-  signalsOf,
   updateLiveVisit,
   upsertStepAlert,
   usersWithRoles,
   visitorsOf,
+  type LiveStateRows,
   type LiveVisitRow,
 } from './repository.ts'
 
@@ -59,10 +59,14 @@ export async function changeLiveVisit<T>(
     const now = deps.clock()
     const visit = await lockLiveVisit(client, ref.schoolId, ref.visitId)
     if (!visit) throw new NotFoundError('There is no visit with that id in this school.')
-    const tx: LiveTx = { client, visit, now, actor, record: (kind, summary, payload = {}) => record(client, visit, actor, kind, summary, payload, now) }
+    const history = historyOf(client, now)
+    const tx: LiveTx = { client, visit, now, actor, record: (kind, summary, payload = {}) => history.record(visit, actor, kind, summary, payload) }
     const result = await work(tx)
-    await reconcile(client, deps, ref, now)
+    await reconcile(client, ref, now, history)
     await client.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, JSON.stringify({ schoolId: ref.schoolId, visitId: ref.visitId })])
+    // Last, just before the commit: the school's audit chain is locked from its first entry until the
+    // transaction ends, so every other change in the school waits that long (decision 0017).
+    await history.writeAudit()
     return result
   })
 }
@@ -75,7 +79,32 @@ export async function runDeadline(deps: LiveDeps, ref: { schoolId: string; visit
   })
 }
 
-const record = recordVisitEvent
+type History = {
+  /** Writes the visit's history event now and keeps its audit entry for `writeAudit`. */
+  record(visit: { id: string; schoolId: string }, actor: Actor, kind: string, summary: string, payload: Record<string, unknown>): Promise<void>
+  /** Appends the kept audit entries to the school's chain, in the order they were recorded. */
+  writeAudit(): Promise<void>
+}
+
+/**
+ * The visit's history and its audit entries, in the transaction of the change. Events are written as
+ * they happen; the audit entries (R-AUDIT-1) are appended together at the end of the transaction,
+ * because appending one takes the school's chain lock until the commit.
+ */
+function historyOf(client: pg.PoolClient, now: Date): History {
+  const audit: AuditEntry[] = []
+  return {
+    async record(visit, actor, kind, summary, payload) {
+      await insertEvent(client, { schoolId: visit.schoolId, visitId: visit.id, at: now, actorUserId: actor.userId, actorName: actor.name, kind, summary, payload })
+      // As the payload is now: what the audit entry says cannot change after the event is written.
+      const change = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>
+      audit.push({ schoolId: visit.schoolId, actor, action: `visit.${kind}`, subjectType: 'visit', subjectId: visit.id, summary, change })
+    },
+    async writeAudit() {
+      if (audit.length > 0) await recordAudits(client, audit.splice(0), now)
+    },
+  }
+}
 
 /** The itinerary the visit is running to: the live one once signed out, the plan's before. */
 export function currentItinerary(visit: LiveVisitRow): Itinerary | null {
@@ -83,33 +112,36 @@ export function currentItinerary(visit: LiveVisitRow): Itinerary | null {
 }
 
 export async function liveStateOf(client: pg.PoolClient, visit: LiveVisitRow): Promise<LiveVisit | null> {
+  if (!currentItinerary(visit)) return null
+  return liveVisitOf(visit, await liveStateRows(client, visit.schoolId, visit.id))
+}
+
+function liveVisitOf(visit: LiveVisitRow, rows: LiveStateRows): LiveVisit | null {
   const itinerary = currentItinerary(visit)
   if (!itinerary) return null
-  // One connection, one query at a time (a transaction's client runs them in order anyway).
-  const checkIns = await checkInsOf(client, visit.schoolId, visit.id)
-  const signals = await signalsOf(client, visit.schoolId, visit.id)
-  const alarms = await alarmsOfVisit(client, visit.schoolId, visit.id)
   return {
     state: { status: visit.status, stage: visit.stage, outcome: visit.outcome },
     itinerary,
     outOfHours: visit.outOfHours,
     arrivedAt: visit.arrivedAt,
-    checkIns: checkIns.flatMap((c) => (c.kind && c.answered ? [{ kind: c.kind, at: c.at }] : [])),
-    signals,
-    alarms,
+    checkIns: rows.checkIns.flatMap((c) => (c.kind && c.answered ? [{ kind: c.kind, at: c.at }] : [])),
+    signals: rows.signals,
+    alarms: rows.alarms,
   }
 }
 
-async function reconcile(client: pg.PoolClient, deps: LiveDeps, ref: { schoolId: string; visitId: string }, now: Date): Promise<MonitorResult> {
+async function reconcile(client: pg.PoolClient, ref: { schoolId: string; visitId: string }, now: Date, history: History): Promise<MonitorResult> {
   let result: MonitorResult = { next: null, actions: [], wakeAt: {} }
   // Each pass does what is due; doing it can make more due at once (an alarm raised → its first step).
+  // The visit is locked (changeLiveVisit), so each pass reads it and its state in one round trip.
   for (let pass = 0; pass < 8; pass++) {
-    const visit = await lockLiveVisit(client, ref.schoolId, ref.visitId)
-    const live = visit && (await liveStateOf(client, visit))
+    const read = await lockedLiveVisitState(client, ref.schoolId, ref.visitId)
+    const visit = read?.visit
+    const live = read && liveVisitOf(read.visit, read.state)
     if (!visit || !live) break
     result = monitor(visit.policy, live, now)
     if (result.actions.length === 0) break
-    for (const action of result.actions) await apply(client, deps, visit, live, action, now)
+    for (const action of result.actions) await apply(client, visit, live, action, now, history)
   }
   await scheduleDeadlines(client, ref, result.wakeAt, now)
   return result
@@ -117,8 +149,8 @@ async function reconcile(client: pg.PoolClient, deps: LiveDeps, ref: { schoolId:
 
 const hhmm = (at: Date) => londonTime(at).time
 
-async function apply(client: pg.PoolClient, deps: LiveDeps, visit: LiveVisitRow, live: LiveVisit, action: MonitorAction, now: Date): Promise<void> {
-  const system = (kind: string, summary: string, payload: Record<string, unknown> = {}) => record(client, visit, SYSTEM, kind, summary, payload, now)
+async function apply(client: pg.PoolClient, visit: LiveVisitRow, live: LiveVisit, action: MonitorAction, now: Date, history: History): Promise<void> {
+  const system = (kind: string, summary: string, payload: Record<string, unknown> = {}) => history.record(visit, SYSTEM, kind, summary, payload)
   const base = { schoolId: visit.schoolId, visitId: visit.id }
   switch (action.kind) {
     case 'remind_visitors': {
