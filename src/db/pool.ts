@@ -16,11 +16,14 @@ export function createPool(connectionString: string, max = 10): Pool {
   return pool
 }
 
-/** Runs `work` in one transaction: everything it writes is kept, or nothing is. */
-export async function inTransaction<T>(pool: Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one transaction: everything it writes is kept, or nothing is. `begin` may ask for
+ * another kind of transaction (a read-only snapshot, say).
+ */
+export async function inTransaction<T>(pool: Pool, work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect()
   try {
-    await client.query('BEGIN')
+    await client.query(begin)
     const result = await work(client)
     await client.query('COMMIT')
     return result

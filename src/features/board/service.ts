@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Pool } from '../../db/pool.ts'
+import { inTransaction, type Pool } from '../../db/pool.ts'
 import { checkInStatus, type CheckInKind, type CheckInState, type DueCheckIn } from '../../domain/check-in-schedule.ts'
 import { formatMinutes } from '../../domain/dates.ts'
 import type { AlertRecipient } from '../../domain/escalation.ts'
@@ -399,19 +399,8 @@ function describeDeparture(facts: VisitFacts, now: Date): BoardDeparture | null 
 // ---------------------------------------------------------------- reading it
 
 /** Reads in one snapshot: a read-only, repeatable-read transaction on one connection. */
-async function inSnapshot<T>(pool: Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    const result = await work(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw error
-  } finally {
-    client.release()
-  }
+function inSnapshot<T>(pool: Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, work, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
 }
 
 /**

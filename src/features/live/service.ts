@@ -247,19 +247,7 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
     await updateLiveVisit(tx.client, visit.schoolId, visit.id, change, now)
     const kind = action === 'sign_out' ? 'leaving_school' : stageCheckIn[action]
     if (kind) {
-      await insertCheckIn(tx.client, visit.schoolId, visit.id, {
-        kind,
-        at: now,
-        byUserId: viewer.userId,
-        byName: viewer.name,
-        channel: visitor ? 'app' : 'in_person',
-        answered: true,
-        note: '',
-        latitude: input.location?.latitude ?? null,
-        longitude: input.location?.longitude ?? null,
-        accuracyM: input.location?.accuracy ?? null,
-        clientRef: input.clientRef ?? null,
-      })
+      await recordTap(tx, viewer, kind, visitor ? 'app' : 'in_person', input)
     }
     await tx.record(`live.${action}`, summary, payload)
     if (pinCheck === 'duress') await raiseTopAlarm(tx, viewer, 'duress', 'The duress PIN was used to end the visit')
@@ -307,6 +295,23 @@ async function checkPin(deps: LiveDeps, viewer: Viewer, pin: string | undefined)
   throw new ValidationError([{ field: 'pin', message: 'That PIN is not right. Try again' }])
 }
 
+/** A contact the visitor's own tap records (a check-in or a step of the day), with its location and tap reference. */
+function recordTap(tx: LiveTx, viewer: Viewer, kind: CheckInKind | null, channel: CheckInChannel, input: { location?: CheckInInput['location']; clientRef?: string }): Promise<string> {
+  return insertCheckIn(tx.client, tx.visit.schoolId, tx.visit.id, {
+    kind,
+    at: tx.now,
+    byUserId: viewer.userId,
+    byName: viewer.name,
+    channel,
+    answered: true,
+    note: '',
+    latitude: input.location?.latitude ?? null,
+    longitude: input.location?.longitude ?? null,
+    accuracyM: input.location?.accuracy ?? null,
+    clientRef: input.clientRef ?? null,
+  })
+}
+
 /** R-CHECK-1: the one-tap check-in. It answers the check-in that is due; a tap already recorded is answered as done. */
 export async function checkIn(deps: LiveDeps, viewer: Viewer, ref: { schoolId: string; visitId: string }, input: CheckInInput): Promise<{ recordedAt: Date; duplicate: boolean; answered: string }> {
   return changeLiveVisit(deps, ref, actorOf(viewer), async (tx) => {
@@ -319,19 +324,7 @@ export async function checkIn(deps: LiveDeps, viewer: Viewer, ref: { schoolId: s
     // A tap answers the routine check-in that is due, or the arrival one if that is next; leaving and
     // getting back are their own taps, so a check-in never ends monitoring.
     const kind = await answerableKind(tx, ['arrival', 'first_check', 'interval'])
-    await insertCheckIn(tx.client, tx.visit.schoolId, tx.visit.id, {
-      kind,
-      at: tx.now,
-      byUserId: viewer.userId,
-      byName: viewer.name,
-      channel: 'app',
-      answered: true,
-      note: '',
-      latitude: input.location?.latitude ?? null,
-      longitude: input.location?.longitude ?? null,
-      accuracyM: input.location?.accuracy ?? null,
-      clientRef: input.clientRef ?? null,
-    })
+    await recordTap(tx, viewer, kind, 'app', input)
     const where = input.location ? ` at ${input.location.latitude.toFixed(5)}, ${input.location.longitude.toFixed(5)}` : ''
     await tx.record('check_in.made', `${viewer.name} checked in${where}`, { kind, channel: 'app', location: input.location ?? null })
     return { recordedAt: tx.now, duplicate: false, answered: kind ?? 'extra' }
