@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // The browser's few scripts (served with their types stripped, src/web/assets.ts).
+    files: ['src/client/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/config.ts', 'scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -14,6 +14,7 @@ import {
 import { formatDate } from '../../domain/dates.ts'
 import { checkHours, londonDate } from '../../domain/hours.ts'
 import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
+import { isAlarmEvent, seesAlarmsOf, type WatchedVisit } from '../../domain/monitoring.ts'
 import { describeRoles, roleLabels, type SchoolRole } from '../../domain/roles.ts'
 import { checkStaffing, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
@@ -118,6 +119,11 @@ export function canEdit(viewer: Viewer, visit: Pick<Visit, 'staff' | 'createdBy'
 /** R-ITIN-2: the visitors on the visit, the office, and the DSL/head. */
 export function canSeeCodeWord(viewer: Viewer, visit: Pick<Visit, 'staff'>): boolean {
   return isOnVisit(viewer, visit) || holds(viewer, codeWordReaders)
+}
+
+/** The visit as the live side's watching rules read it (domain/monitoring.ts). */
+export function watchedVisit(visit: Pick<Visit, 'staff' | 'policy' | 'responsibleContactUserId'>): WatchedVisit {
+  return { staffUserIds: visit.staff.map((person) => person.userId), monitoredBy: visit.policy.checkIns.monitoredBy, responsibleContactUserId: visit.responsibleContactUserId }
 }
 
 /** Holds one of the roles, where 'visitor' means "one of the visitors on this visit". */
@@ -1301,7 +1307,8 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
   return {
     visit,
     codeWord: seeCodeWord ? codeWord : undefined,
-    events: await eventsOf(pool, schoolId, visitId),
+    // R-ALERT-1: alarm events only for those watching who are not on the visit (a silent alarm stays silent).
+    events: (await eventsOf(pool, schoolId, visitId)).filter((event) => !isAlarmEvent(event.kind) || seesAlarmsOf(viewer, watchedVisit(visit))),
     problems: checked.errors,
     warnings: checked.warnings,
     hoursReason: checked.hoursReason,
