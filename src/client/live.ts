@@ -36,6 +36,8 @@ let fresh: { ref: string; form: HTMLFormElement } | null = null
 let locating: string | null = null
 let sendingNow: Tap | null = null
 let flushing = false
+/** The server last asked for a fresh sign-in: the kept taps wait for it. */
+let signedOut = false
 let retry: ReturnType<typeof setTimeout> | undefined
 
 // ---------------------------------------------------------------- the kept taps
@@ -103,6 +105,8 @@ async function tapFrom(form: HTMLFormElement): Promise<void> {
   if (form.dataset.sending) return
   form.dataset.sending = 'yes'
   setEnabled(form, false)
+  // What the page said about earlier taps gives way to this one (an old "recorded" must not read as this tap's).
+  notes = []
   const refInput = form.querySelector<HTMLInputElement>('input[data-tap-ref]')
   const ref = refInput?.value || newRef()
   const pin = new FormData(form).get('pin')
@@ -173,6 +177,7 @@ async function flush(): Promise<void> {
 
 /** What a tap's answer changes on the page. */
 function settle(tap: Tap, sent: Sent, wasFresh: boolean): void {
+  signedOut = sent.outcome.kind === 'sign-in'
   switch (sent.outcome.kind) {
     case 'recorded':
       forget(tap.ref)
@@ -249,9 +254,13 @@ function render(): void {
   for (const tap of waiting) {
     if (tap.ref === sendingNow?.ref || tap.ref === locating) continue
     lines.push(
-      document.querySelector('input[name="_csrf"]')
-        ? { text: `${tap.label}: not sent yet — Doorstep will keep trying.`, tone: 'pending' }
-        : { text: `${tap.label}: not sent yet — sign in again and Doorstep will send it.`, tone: 'pending', link: { href: '/sign-in', text: 'Sign in' } },
+      signedOut || !document.querySelector('input[name="_csrf"]')
+        ? {
+            text: `${tap.label}: not sent yet — you have been signed out. Sign in again and Doorstep will send it.`,
+            tone: 'problem',
+            link: { href: `/sign-in?next=${encodeURIComponent(`/visits/${tap.visitId}/live`)}`, text: 'Sign in again' },
+          }
+        : { text: `${tap.label}: not sent yet — Doorstep will keep trying.`, tone: 'pending' },
     )
   }
   lines.push(...notes)

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import axe from 'axe-core'
+import type { FastifyInstance } from 'fastify'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { buildApp } from '../../src/app.ts'
 import { testConfig } from '../../src/config.ts'
@@ -37,10 +38,12 @@ export type Journey = {
   clock: FixedClock
   /** Console errors, failed requests and CSP violations seen so far; checked by assertLoaded. */
   problems: string[]
+  /** The app itself, for what a journey does as Doorstep would (a deadline coming due: `runDeadline(app.deps, …)`). */
+  app: FastifyInstance
 }
 
 /** The app on a free port, over a fresh demo database; closed when the test ends. */
-export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool: Pool; clock: FixedClock }> {
+export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool: Pool; clock: FixedClock; app: FastifyInstance }> {
   const { pool } = await testDatabase(t, 'demo')
   // The demo template was seeded at TEST_EPOCH: the app's clock runs on from there.
   const clock = runningClock()
@@ -53,7 +56,7 @@ export async function startApp(t: TestContext): Promise<{ baseUrl: string; pool:
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('The app is not listening on a TCP port')
-  return { baseUrl: `http://127.0.0.1:${address.port}`, pool, clock }
+  return { baseUrl: `http://127.0.0.1:${address.port}`, pool, clock, app }
 }
 
 export async function launchBrowser(t: TestContext): Promise<Browser> {
@@ -76,8 +79,29 @@ export async function startJourney(
   t: TestContext,
   options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {},
 ): Promise<Journey> {
-  const { baseUrl, pool, clock } = await startApp(t)
+  const { baseUrl, pool, clock, app } = await startApp(t)
   const browser = await launchBrowser(t)
+  return openBrowser(browser, { baseUrl, pool, clock, app }, options)
+}
+
+/**
+ * A second person on the same app, in a browser of their own (their own cookies, screen size and
+ * problems list): the office at its desk while the visitor is out, say.
+ */
+export async function anotherPerson(
+  journey: Journey,
+  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {},
+): Promise<Journey> {
+  const browser = journey.context.browser()
+  if (!browser) throw new Error('The journey has no browser')
+  return openBrowser(browser, journey, options)
+}
+
+async function openBrowser(
+  browser: Browser,
+  { baseUrl, pool, clock, app }: Pick<Journey, 'baseUrl' | 'pool' | 'clock' | 'app'>,
+  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean },
+): Promise<Journey> {
   const context = await browser.newContext({
     baseURL: baseUrl,
     viewport: options.viewport ?? { width: 1280, height: 800 },
@@ -104,7 +128,7 @@ export async function startJourney(
       problems.push(`${response.status()} for ${url}`)
     }
   })
-  return { page, context, baseUrl, pool, clock, problems }
+  return { page, context, baseUrl, pool, clock, problems, app }
 }
 
 type AxeNode = { target: unknown[]; html: string; failureSummary?: string }

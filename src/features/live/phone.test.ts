@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { signIn, testApp, textOf, userId, type Agent, type TestApp } from '../../../test/helpers.ts'
 import { hashPassword } from '../auth/passwords.ts'
+import { sweepExpired } from '../auth/sweep.ts'
 import { school } from '../visits/fixtures.ts'
 import { londonInstant } from '../visits/times.ts'
 
@@ -64,7 +65,7 @@ describe("the visitor's side of the day", () => {
     const visitor = await signIn(ctx, 'visitor@westside.example')
 
     const list = (await ok(visitor.get('/visits'), 200)).body
-    assert.match(list, new RegExp(`<a class="govuk-button doorstep-today"[^>]* href="/visits/${visitId}/live">Today<span class="govuk-visually-hidden">: the day of the visit to Leo Marsh</span></a>`))
+    assert.match(list, new RegExp(`<a class="govuk-button doorstep-today"[^>]* href="/visits/${visitId}/live">Today<span class="govuk-visually-hidden"> – the day of the visit to Leo Marsh</span></a>`))
     assert.equal((list.match(/doorstep-today"/g) ?? []).length, 1, 'only today\'s approved visit is marked')
 
     const before = await page(visitor, `/visits/${visitId}`)
@@ -237,6 +238,32 @@ describe("the visitor's side of the day", () => {
     assert.deepEqual(alarms.rows, [{ kind: 'duress', priority: 'top', closed: false }])
     const office = await signIn(ctx, 'office@westside.example')
     assert.match(await page(office, '/notifications'), /Urgent Doorstep alarm at Westside School: a home visit needs attention now/)
+  })
+
+  it('R-SIGN-1 R-ALERT-1 a visitor out on a visit stays signed in however long the phone lies idle; once back, the idle limit applies again', async (t) => {
+    const ctx = await testApp(t) // sessions end after 30 idle minutes
+    const { visitId } = await leoVisit(ctx)
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    const office = await signIn(ctx, 'office@westside.example')
+    ctx.clock.set(at('10:20'))
+    await ok(visitor.get(`/visits/${visitId}/live`), 200)
+    ctx.clock.set(at('13:30'))
+    assert.equal((await visitor.post(`/visits/${visitId}/live/sign-out`)).statusCode, 403, 'idle for three hours before leaving: signed out')
+    const again = await signIn(ctx, 'visitor@westside.example')
+    await ok(again.post(`/visits/${visitId}/live/sign-out`))
+
+    // Ninety minutes in a pocket, and the hourly sweep in between: the silent alarm still goes at the first tap.
+    ctx.clock.set(at('15:00'))
+    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 1, apiTokens: 0, signInDevices: 0 }, 'the idle office session goes; the visitor\'s stays')
+    await ok(again.post(`/visits/${visitId}/alarms`, { kind: 'silent_alarm' }))
+    assert.equal(await count(ctx, "alarms WHERE visit_id = $1 AND kind = 'silent_alarm'", [visitId]), 1)
+    assert.equal((await office.get('/notifications')).statusCode, 302, 'the office, not on a visit, was signed out when idle')
+
+    // Back at school: an ordinary session again.
+    ctx.clock.set(at('15:25'))
+    await ok(again.post(`/visits/${visitId}/live/back-at-school`))
+    ctx.clock.set(at('16:00'))
+    assert.equal((await again.get('/visits')).statusCode, 302)
   })
 
   it('serves the phone page\'s scripts as JavaScript with their types stripped, and nothing else from src/client', async (t) => {
