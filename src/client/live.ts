@@ -207,13 +207,26 @@ function note(entry: Note, focus: boolean): void {
 
 // ---------------------------------------------------------------- the page
 
-/** The day's panel as the server now has it, in place of the one on the page. */
+/**
+ * The page as the server now has it: each part marked data-live-part (the day's panel, its check-ins)
+ * replaced with the one in the answer's page, and what was said about an earlier request (an error
+ * summary, a success banner) taken away: it is no longer true.
+ */
 function replacePanel(html: string, visitId: string): void {
   const current = document.getElementById('live')
   if (!html || !current || current.dataset.liveVisit !== visitId) return
-  const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('live')
-  if (!fresh || fresh.dataset.liveVisit !== visitId) return
-  current.replaceWith(document.adoptNode(fresh))
+  const fresh = new DOMParser().parseFromString(html, 'text/html')
+  if (fresh.getElementById('live')?.dataset.liveVisit !== visitId) return
+  for (const part of document.querySelectorAll<HTMLElement>('[data-live-part]')) {
+    const replacement = part.id ? fresh.getElementById(part.id) : null
+    if (replacement) part.replaceWith(document.adoptNode(replacement))
+  }
+  for (const stale of document.querySelectorAll('.govuk-error-summary, .govuk-notification-banner--success')) stale.remove()
+  document.title = document.title.replace(/^Error: /, '')
+  // After a refused tap the address is the form's (a post); make it the day's page again, so reloading is safe.
+  if (/^\/visits\/[^/]+\/live\/.+/.test(location.pathname) || /\/(check-ins|alarms)$/.test(location.pathname)) {
+    history.replaceState(null, '', `/visits/${visitId}/live`)
+  }
   prepare()
 }
 

@@ -91,6 +91,13 @@ describe('the day of a visit in a browser', () => {
     await assertPhonePage(journey, 'Westside School')
     await openTodayFromTheList(journey)
     await screenshot(page, 'live-1-phone-before-sign-out')
+    // The visit page opens with the same panel: signing out is one tap from there too.
+    await page.getByRole('link', { name: 'The visit' }).click()
+    await assertPhonePage(journey, 'Leo Marsh')
+    assert.match(await page.locator('.doorstep-today-panel').innerText(), /^Today\s+Not signed out yet\s+Leave school at 13:30, visit 14:00 to 15:00, back at school by 15:30\./)
+    await assert.doesNotReject(page.locator('.doorstep-today-panel').getByRole('button', { name: 'Sign out of school' }).waitFor())
+    await screenshot(page, 'live-1b-phone-visit-page')
+    await page.goBack()
 
     // Sign out: the tap goes by fetch, and the day's panel is replaced with the one the server sent back.
     journey.clock.set(at('13:30'))

@@ -69,7 +69,7 @@ describe("the visitor's side of the day", () => {
     assert.equal((list.match(/doorstep-today"/g) ?? []).length, 1, 'only today\'s approved visit is marked')
 
     const before = await page(visitor, `/visits/${visitId}`)
-    assert.match(before, /Home visit Leo Marsh Approved .* Today Not signed out yet Sign out of school/)
+    assert.match(before, /Home visit Leo Marsh Approved .* Today Not signed out yet Leave school at 13:30, visit 14:00 to 15:00, back at school by 15:30\. Sign out when you leave: Doorstep watches the visit from then\. Sign out of school/)
     // One tap on the visit page signs out; the day's page comes next, with the first check-in.
     ctx.clock.set(at('13:30'))
     const signedOut = await ok(visitor.post(`/visits/${visitId}/live/sign-out`))
@@ -169,7 +169,7 @@ describe("the visitor's side of the day", () => {
     const refused = await visitor.post(`/visits/${visitId}/live/go-in`, { entry: ['invitedByResponsibleAdult', 'idShown'] })
     assert.equal(refused.statusCode, 400)
     assert.match(refused.body, /<a href="#child-alone">Do not go in if only a child is at home: leave, and tell the safeguarding team straight away with &quot;Child alone at home&quot;<\/a>/)
-    assert.match(refused.body, /<a href="#entry">Go in only when every check is true\. Not yet: an adult with parental responsibility/)
+    assert.match(refused.body, /<a href="#entry">Go in only when every check is true: 3 are not ticked yet<\/a>/)
     assert.match(refused.body, /id="child-alone"/, 'the button the error links to is on the page')
     assert.match(refused.body, /id="entry" name="entry" type="checkbox" value="invitedByResponsibleAdult" checked/)
     assert.match(refused.body, /value="idShown" checked/)
@@ -178,6 +178,7 @@ describe("the visitor's side of the day", () => {
 
     await ok(visitor.post(`/visits/${visitId}/live/go-in`, { entry: allEntryChecks }))
     assert.deepEqual(await stageOf(ctx, visitId), { status: 'in_progress', stage: 'in_home' })
+    assert.match(await page(visitor, `/visits/${visitId}/live`), /Check-ins and calls 13:58 Sam Lindqvist-Maple: arrived 13:30 Sam Lindqvist-Maple: signed out of school/)
   })
 
   it('R-TUTOR-1 a tutoring visit asks for an appropriate adult, the room (the bedroom only with a reason) and the open door, per the policy', async (t) => {

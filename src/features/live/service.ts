@@ -295,7 +295,7 @@ function stageProblems(action: LiveAction, input: StageInput, tutoring: Policy['
     // Its own field: the page links this one to the "Child alone at home" button (R-ALERT-3).
     if (!entry.notOnlyAChild) problems.push({ field: 'childAlone', message: 'Do not go in if only a child is at home: leave, and tell the safeguarding team straight away with "Child alone at home"' })
     const missing = (Object.keys(entryChecks) as EntryCheck[]).filter((check) => check !== 'notOnlyAChild' && !entry[check])
-    if (missing.length) problems.push({ field: 'entry', message: `Go in only when every check is true. Not yet: ${missing.map((check) => entryChecks[check].toLowerCase()).join('; ')}` })
+    if (missing.length) problems.push({ field: 'entry', message: `Go in only when every check is true: ${missing.length === 1 ? '1 is' : `${missing.length} are`} not ticked yet` })
     if (tutoring) {
       const answers = input.tutoring ?? { bedroomReason: '' }
       const field = (name: string) => `tutoring.${name}`

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/pool.ts'
+import type { Itinerary } from '../../domain/itinerary.ts'
 import type { Policy } from '../../policy/schema.ts'
 import { checkInStatus } from '../../domain/check-in-schedule.ts'
 import { formatMinutes } from '../../domain/dates.ts'
@@ -22,6 +23,8 @@ export type LiveView = {
   next: { label: string; dueAt: Date; overdueAt: Date; state: string; byOffice: boolean; text: string } | null
   wait: { until: Date; text: string } | null
   expected: { endAt: Date; backAt: Date | null } | null
+  /** The itinerary the visit runs to (the plan's until they sign out). */
+  planned: Itinerary | null
   actions: Array<{ action: LiveAction; slug: string; label: string }>
   mayCheckIn: boolean
   isVisitor: boolean
@@ -114,6 +117,7 @@ export async function liveView(db: Db, viewer: Viewer, visit: LiveVisitRow, now:
     next,
     wait: limit && { until: limit.at, text: `Wait until ${hhmm(limit.at)} at the latest (${inWords(now, limit.at)}), then leave` },
     expected: itinerary && visit.status === 'in_progress' ? { endAt: itinerary.endAt, backAt: itinerary.backAtSchoolAt } : null,
+    planned: itinerary,
     actions: isVisitor || isWatcher ? liveActionsFrom(state).map((action) => ({ action, slug: actionSlugs[action], label: liveActionLabels[action] })) : [],
     mayCheckIn: isVisitor && visit.status === 'in_progress',
     isVisitor,
