@@ -38,6 +38,8 @@ let sendingNow: Tap | null = null
 let flushing = false
 /** The server last asked for a fresh sign-in: the kept taps wait for it. */
 let signedOut = false
+/** Something has been typed or ticked in one of the panel's other forms (the entry checklist, more time). */
+let typing = false
 let retry: ReturnType<typeof setTimeout> | undefined
 
 // ---------------------------------------------------------------- the kept taps
@@ -181,7 +183,8 @@ function settle(tap: Tap, sent: Sent, wasFresh: boolean): void {
   switch (sent.outcome.kind) {
     case 'recorded':
       forget(tap.ref)
-      replacePanel(sent.html, tap.visitId)
+      // A tap sent in the background does not wipe what the visitor is filling in; the next tap brings the panel up to date.
+      if (wasFresh || !typing) replacePanel(sent.html, tap.visitId)
       note({ text: tap.done, tone: 'sent' }, wasFresh)
       break
     case 'refused':
@@ -223,6 +226,7 @@ function replacePanel(html: string, visitId: string): void {
   }
   for (const stale of document.querySelectorAll('.govuk-error-summary, .govuk-notification-banner--success')) stale.remove()
   document.title = document.title.replace(/^Error: /, '')
+  typing = false
   // After a refused tap the address is the form's (a post); make it the day's page again, so reloading is safe.
   if (/^\/visits\/[^/]+\/live\/.+/.test(location.pathname) || /\/(check-ins|alarms)$/.test(location.pathname)) {
     history.replaceState(null, '', `/visits/${visitId}/live`)
@@ -332,6 +336,12 @@ if (userId) {
     void tapFrom(form)
   })
   window.addEventListener('online', () => void flush())
+  const noteTyping = (event: Event) => {
+    const form = (event.target as Element | null)?.closest?.('form')
+    if (form && !form.hasAttribute('data-tap') && form.closest('#live')) typing = true
+  }
+  document.addEventListener('input', noteTyping)
+  document.addEventListener('change', noteTyping)
   memory = load()
   prepare()
   if (mine().length > 0) void flush()
