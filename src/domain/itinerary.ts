@@ -1,4 +1,5 @@
-import { addMinutes } from './dates.ts'
+import { addMinutes, formatDate } from './dates.ts'
+import { londonDate } from './hours.ts'
 
 /**
  * The visit's times (R-ITIN-1), built in one place from a visit. `scheduledStart` is the time agreed
@@ -55,4 +56,15 @@ export function itineraryFromSignOut(itinerary: Itinerary, signedOutAt: Date): {
   const lateByMinutes = Math.floor((signedOutAt.getTime() - itinerary.leaveSchoolAt.getTime()) / 60_000)
   if (lateByMinutes <= 0) return { itinerary, lateByMinutes: 0 }
   return { itinerary: shiftItinerary(itinerary, lateByMinutes, itinerary.leaveSchoolAt), lateByMinutes }
+}
+
+/**
+ * R-SIGN-1: visitors cannot sign out before the day the visit is planned for. Its times, and so every
+ * check-in and the alarm for a missed one, are that day's: a visit signed out a week early would not be
+ * watched at all today. (Signing out later than planned, even on a later day, moves the times to match.)
+ */
+export function signOutTooEarly(itinerary: Itinerary, now: Date): string | null {
+  const planned = londonDate(itinerary.leaveSchoolAt)
+  if (londonDate(now) >= planned) return null
+  return `This visit is planned for ${formatDate(planned)}. Sign out on that day: its check-ins are set for then, so Doorstep would not watch it today. To go today, change the visit's date first.`
 }

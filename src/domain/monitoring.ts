@@ -3,6 +3,7 @@ import { checkInStatus, type CheckInRecord, type CheckInState, type DueCheckIn }
 import { addMinutes } from './dates.ts'
 import { escalationState, type EscalationAcknowledgement, type EscalationOutcome, type EscalationState } from './escalation.ts'
 import type { Itinerary } from './itinerary.ts'
+import type { SchoolRole } from './roles.ts'
 import type { LiveState } from './visit-lifecycle.ts'
 
 /**
@@ -12,6 +13,31 @@ import type { LiveState } from './visit-lifecycle.ts'
  * transaction as it records them, under the visit's lock, so each happens exactly once however often
  * (and on however many app instances) this runs.
  */
+
+/** Who watches visits in progress and answers alarms, besides the roles the policy names. */
+export const liveWatchers = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
+
+export type Watching = { userId: string; roles: readonly SchoolRole[] }
+export type WatchedVisit = { staffUserIds: readonly string[]; monitoredBy: readonly SchoolRole[]; responsibleContactUserId: string | null }
+
+/** Watches this visit: one of the watching roles or the policy's monitors, or its responsible contact. */
+export function watchesVisit(person: Watching, visit: WatchedVisit): boolean {
+  return [...liveWatchers, ...visit.monitoredBy].some((role) => person.roles.includes(role)) || visit.responsibleContactUserId === person.userId
+}
+
+/**
+ * R-ALERT-1: who is shown a visit's alarms (its alarm list, the alarm events in its history): the people
+ * watching it who are not on it. A visitor's own pages never show one, so a silent alarm or the duress
+ * PIN stays silent on the phone that raised it, even when that visitor is the DSL (decision 0018).
+ */
+export function seesAlarmsOf(person: Watching, visit: WatchedVisit): boolean {
+  return watchesVisit(person, visit) && !visit.staffUserIds.includes(person.userId)
+}
+
+/** A history event about an alarm (raised, alerted, acknowledged, closed). */
+export function isAlarmEvent(kind: string): boolean {
+  return kind.startsWith('alarm.')
+}
 
 /** The kinds of deadline a visit can have pending; each is one durable job (a job key per visit and kind). */
 export const deadlineKinds = ['reminder', 'check_in', 'wait', 'escalation'] as const

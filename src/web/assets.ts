@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { createRequire } from 'node:module'
+import { createRequire, stripTypeScriptTypes } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import * as sass from 'sass'
@@ -24,9 +24,44 @@ export function stylesheet(): Promise<string> {
   return css
 }
 
-const clientDir = path.join(here, '..', 'client')
+// The day-of-visit script runs on every page, so taps kept while the signal was lost are sent from wherever the visitor is.
+const appScript = `import { initAll } from '/assets/govuk-frontend.min.js'\nimport '/assets/client/live.ts'\ninitAll()\n`
 
-const appScript = `import { initAll } from '/assets/govuk-frontend.min.js'\ninitAll()\n`
+const clientDir = path.join(here, '..', 'client')
+const clientScripts = new Map<string, Promise<string>>()
+/** A browser script from src/client: `name.ts`, not a test. */
+const CLIENT_SCRIPT = /^[a-z][a-z0-9-]*\.ts$/
+
+/**
+ * The few browser scripts are TypeScript in src/client (decision 0018), served as JavaScript with their
+ * types stripped by Node's own stripper, the one that runs the server's code: no build step. Only erasable
+ * syntax is allowed there (tsconfig: erasableSyntaxOnly), so positions are kept and no source map is needed.
+ * Their imports name the .ts files, which this route serves as JavaScript too.
+ */
+export function clientScript(file: string): Promise<string> | undefined {
+  if (!CLIENT_SCRIPT.test(file) || file.endsWith('.test.ts')) return undefined
+  let script = clientScripts.get(file)
+  if (!script) {
+    script = fs.readFile(path.join(clientDir, file), 'utf8').then(withoutTypes)
+    clientScripts.set(file, script)
+    script.catch(() => clientScripts.delete(file))
+  }
+  return script
+}
+
+/** The API is marked experimental and warns once per process; the warning is about the API, not about us. */
+function withoutTypes(source: string): string {
+  const emitWarning = process.emitWarning
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message
+    if (!text.includes('stripTypeScriptTypes')) (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest)
+  }) as typeof process.emitWarning
+  try {
+    return stripTypeScriptTypes(source, { mode: 'strip' })
+  } finally {
+    process.emitWarning = emitWarning
+  }
+}
 
 const logo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="4" fill="#1d70b8"/><path d="M9 26V8h9a5 5 0 0 1 5 5v13z" fill="#fff"/><circle cx="19" cy="18" r="1.5" fill="#1d70b8"/></svg>`
 
@@ -51,6 +86,11 @@ export function registerAssets(app: FastifyInstance): void {
       .header('cache-control', 'no-cache')
       .send(await fs.readFile(path.join(clientDir, 'board.js'))),
   )
+  app.get<{ Params: { file: string } }>('/assets/client/:file', publicRoute, async (request, reply) => {
+    const script = await clientScript(request.params.file)?.catch(() => undefined)
+    if (script === undefined) return reply.callNotFound()
+    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(script)
+  })
   app.get('/assets/govuk-frontend.min.js', publicRoute, async (_request, reply) =>
     reply
       .type('text/javascript; charset=utf-8')

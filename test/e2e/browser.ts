@@ -84,6 +84,27 @@ export async function startJourney(
 ): Promise<Journey> {
   const { baseUrl, pool, clock, app } = await startApp(t, options.config)
   const browser = await launchBrowser(t, options.browserArgs)
+  return openBrowser(browser, { baseUrl, pool, clock, app }, options)
+}
+
+/**
+ * A second person on the same app, in a browser of their own (their own cookies, screen size and
+ * problems list): the office at its desk while the visitor is out, say.
+ */
+export async function anotherPerson(
+  journey: Journey,
+  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {},
+): Promise<Journey> {
+  const browser = journey.context.browser()
+  if (!browser) throw new Error('The journey has no browser')
+  return openBrowser(browser, journey, options)
+}
+
+async function openBrowser(
+  browser: Browser,
+  { baseUrl, pool, clock, app }: Pick<Journey, 'baseUrl' | 'pool' | 'clock' | 'app'>,
+  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean },
+): Promise<Journey> {
   const context = await browser.newContext({
     baseURL: baseUrl,
     viewport: options.viewport ?? { width: 1280, height: 800 },

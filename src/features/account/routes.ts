@@ -12,7 +12,8 @@ import { TOKEN_KEPT_AFTER_END_DAYS } from '../auth/sweep.ts'
 import { alertBrowsersOf, turnOffAlerts } from '../push/service.ts'
 import { findUserById } from '../staff/repository.ts'
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, createApiToken, listApiTokens, revokeApiToken, tokenLifetimeDays } from './api-tokens.ts'
-import { setOwnPassword } from './service.ts'
+import { visitUsers } from '../visits/service.ts'
+import { hasVisitPins, removeVisitPins, setOwnPassword, setVisitPins } from './service.ts'
 
 const newPassword = z
   .string({ error: 'Enter a new password' })
@@ -33,6 +34,23 @@ const choosePasswordForm = z
   .object({ newPassword, confirmPassword, next: z.string().optional() })
   .refine((form) => form.newPassword === form.confirmPassword, passwordsMatch)
 
+/** R-ALERT-1: 4 to 8 digits; the two PINs differ (decision 0018). */
+const pin = (what: string) =>
+  z
+    .string({ error: `Enter your ${what}` })
+    .trim()
+    .min(1, `Enter your ${what}`)
+    .regex(/^[0-9]*$/, `Your ${what} must be digits only, 0 to 9`)
+    .min(4, `Your ${what} must be at least 4 digits`)
+    .max(8, `Your ${what} must be 8 digits or fewer`)
+const confirmation = (what: string) => z.string({ error: `Enter your ${what} again` }).trim().min(1, `Enter your ${what} again`)
+
+const pinForm = z
+  .object({ visitPin: pin('visit PIN'), confirmVisitPin: confirmation('visit PIN'), duressPin: pin('duress PIN'), confirmDuressPin: confirmation('duress PIN') })
+  .refine((form) => form.visitPin === form.confirmVisitPin, { path: ['confirmVisitPin'], message: 'The visit PINs do not match' })
+  .refine((form) => form.visitPin !== form.duressPin, { path: ['duressPin'], message: 'Your duress PIN must be different from your visit PIN' })
+  .refine((form) => form.duressPin === form.confirmDuressPin, { path: ['confirmDuressPin'], message: 'The duress PINs do not match' })
+
 const tokenForm = z.object({
   tokenName: z.string({ error: 'Enter a name for the token, like "MIS sync"' }).trim().min(1, 'Enter a name for the token, like "MIS sync"').max(100, 'Token name must be 100 characters or fewer'),
   expiresInDays: tokenLifetimeDays,
@@ -47,8 +65,12 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     const tokens = (await listApiTokens(pool, actorOf(request).userId)).map((token) => ({ ...token, expired: token.expiresAt.getTime() <= now.getTime() }))
     if (errors.length) reply.status(400)
     const body = (errors.length ? request.body ?? {} : {}) as Record<string, unknown>
+    const roles = request.school?.roles ?? []
     return reply.page('account/views/account.njk', {
       title: 'Your account',
+      // PINs are for the people who go on visits (they are the person's own, in every school).
+      mayHavePins: visitUsers.some((role) => roles.includes(role)),
+      pinsSet: await hasVisitPins(pool, actorOf(request).userId),
       tokens,
       // Alerts on phones (Web Push): the browsers this person turned them on in.
       alertBrowsers: await alertBrowsersOf(pool, actorOf(request).userId),
@@ -106,6 +128,21 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     return reply.redirect(safeNext(form.data.next), 303)
   })
 
+  // ------------------------------------------------------------ PINs for ending a visit (R-ALERT-1)
+  const pinAccess = { roles: visitUsers }
+
+  app.post('/account/pins', { config: { access: pinAccess } }, async (request, reply) => {
+    const form = parseForm(pinForm, request.body)
+    if (!form.ok) return accountPage(request, reply, {}, form.errors)
+    await setVisitPins(pool, actorOf(request), form.data, clock())
+    return reply.redirect('/account?done=pins#pins', 303)
+  })
+
+  app.post('/account/pins/remove', { config: { access: pinAccess } }, async (request, reply) => {
+    await removeVisitPins(pool, actorOf(request), clock())
+    return reply.redirect('/account?done=pins-removed#pins', 303)
+  })
+
   app.post('/account/tokens', { config: { access } }, async (request, reply) => {
     const form = parseForm(tokenForm, request.body)
     if (!form.ok) return accountPage(request, reply, {}, form.errors)
@@ -149,5 +186,7 @@ const doneMessages: Record<string, string> = {
   revoked: 'The API token has been revoked. It no longer works.',
   'alerts-off': 'Alerts are off in that browser.',
   'test-alert': 'Test alert sent to every browser you have turned alerts on in. It should arrive within a minute.',
+  pins: 'Your PINs are saved. Ending a visit now asks for your PIN.',
+  'pins-removed': 'Your PINs are removed. Ending a visit no longer asks for a PIN.',
 }
 

@@ -48,7 +48,8 @@ export async function resumeSession(db: Db, token: string, now: Date, config: Co
   const row = rows[0]
   if (!row) return undefined
   const idleLimit = row.last_seen_at.getTime() + config.session.idleMinutes * 60_000
-  if (now.getTime() >= idleLimit || now.getTime() >= row.expires_at.getTime()) {
+  const idle = now.getTime() >= idleLimit && !(await isOutOnAVisit(db, row.user_id))
+  if (idle || now.getTime() >= row.expires_at.getTime()) {
     await db.query('DELETE FROM sessions WHERE id_hash = $1', [idHash])
     return undefined
   }
@@ -57,6 +58,19 @@ export async function resumeSession(db: Db, token: string, now: Date, config: Co
     await db.query('UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1', [idHash, now])
   }
   return { idHash, userId: row.user_id, schoolId: row.school_id, createdAt: row.created_at, expiresAt: row.expires_at }
+}
+
+/**
+ * Out on a visit (signed out of school and not yet back): their sessions do not end for being idle, only at
+ * the absolute limit. A phone left in a pocket through a home visit must still check in, and send the silent
+ * alarm, at the first tap: a sign-in form at the door would be too late, and gives the alarm away (decision 0018).
+ */
+export const OUT_ON_A_VISIT = `EXISTS (SELECT 1 FROM visit_staff vs JOIN visits v ON v.id = vs.visit_id AND v.school_id = vs.school_id
+                                 WHERE vs.user_id = sessions.user_id AND v.status = 'in_progress')`
+
+async function isOutOnAVisit(db: Db, userId: string): Promise<boolean> {
+  const { rows } = await db.query<{ out: boolean }>(`SELECT ${OUT_ON_A_VISIT} AS out FROM (SELECT $1::uuid AS user_id) AS sessions`, [userId])
+  return rows[0]!.out
 }
 
 export async function endSession(db: Db, idHash: string): Promise<void> {

@@ -194,6 +194,41 @@ export async function insertCheckIn(
   return rows[0]!.id
 }
 
+// ---------------------------------------------------------------- taps retried from the phone (migration 024)
+
+/**
+ * A tap with this phone-made reference already recorded for the visit (as a step or an alarm here, or as a
+ * check-in), or undefined. `alarmId`: the alarm it raised.
+ */
+export async function tapSeen(db: Db, schoolId: string, visitId: string, clientRef: string): Promise<{ alarmId: string | null } | undefined> {
+  const { rows } = await db.query<{ alarmId: string | null }>(
+    `SELECT alarm_id AS "alarmId" FROM live_taps WHERE school_id = $1 AND visit_id = $2 AND client_ref = $3
+     UNION ALL
+     SELECT NULL FROM check_ins WHERE school_id = $1 AND visit_id = $2 AND client_ref = $3
+     LIMIT 1`,
+    [schoolId, visitId, clientRef],
+  )
+  return rows[0]
+}
+
+/** Remembers a tap's reference, in the transaction that recorded it (under the visit's lock). */
+export async function insertTap(
+  db: Db,
+  schoolId: string,
+  visitId: string,
+  tap: { clientRef: string; action: string; at: Date; byUserId: string; alarmId?: string | null },
+): Promise<void> {
+  await db.query('INSERT INTO live_taps (school_id, visit_id, client_ref, action, at, by_user_id, alarm_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    schoolId,
+    visitId,
+    tap.clientRef,
+    tap.action,
+    tap.at,
+    tap.byUserId,
+    tap.alarmId ?? null,
+  ])
+}
+
 // ---------------------------------------------------------------- signals (reminders sent, prompts, wait limits)
 
 export async function signalsOf(db: Db, schoolId: string, visitId: string): Promise<Set<string>> {

@@ -56,14 +56,18 @@ const doneMessages = new Map<string, string>([
   ['safe', 'Recorded that the visitors are safe. The alarm is closed.'],
 ])
 
+/** Where an error summary link goes: "only a child at home" to the "Child alone at home" button (R-ALERT-3). */
+const errorAnchor = (field: string) => (field === 'childAlone' ? 'child-alone' : field.replaceAll('.', '-'))
+
 /** Form fields → the service's input. Blank boxes are absent. */
 function stageInputFrom(body: Record<string, unknown>): unknown {
   const value = (name: string) => (typeof body[name] === 'string' && (body[name] as string).trim() !== '' ? (body[name] as string) : undefined)
   const entry = Object.fromEntries(asArray(body.entry).map((check) => [check, true]))
-  const tutoring =
-    value('room') !== undefined || value('appropriateAdultPresent') !== undefined
-      ? { appropriateAdultPresent: value('appropriateAdultPresent') === 'yes', room: value('room'), bedroomReason: value('bedroomReason') ?? '', doorKeptOpen: value('doorKeptOpen') === 'yes' }
-      : undefined
+  const yesNo = (name: string) => (value(name) === 'yes' ? true : value(name) === 'no' ? false : undefined)
+  const tutoringFields = ['tutoringAsked', 'appropriateAdultPresent', 'room', 'bedroomReason', 'doorKeptOpen']
+  const tutoring = tutoringFields.some((name) => value(name) !== undefined)
+    ? { appropriateAdultPresent: yesNo('appropriateAdultPresent'), room: value('room'), bedroomReason: value('bedroomReason') ?? '', doorKeptOpen: yesNo('doorKeptOpen') }
+    : undefined
   return {
     pin: value('pin'),
     reason: value('reason'),
@@ -110,7 +114,8 @@ export function registerLiveRoutes(app: FastifyInstance): void {
     } catch (error) {
       if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
         const errors: FieldError[] = error instanceof ValidationError ? error.fieldErrors : [{ field, message: error.message }]
-        return livePage(request, reply, { ...errorView(errors), values: request.body ?? {} }, error.status)
+        const body = (request.body ?? {}) as Record<string, unknown>
+        return livePage(request, reply, { ...errorView(errors, errorAnchor), values: { ...body, entry: asArray(body.entry), pin: undefined } }, error.status)
       }
       throw error
     }
@@ -162,7 +167,7 @@ export function registerLiveRoutes(app: FastifyInstance): void {
   app.post<V>('/visits/:visitId/alarms', { config: { access } }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
     return act(request, reply, 'saved', async () => {
-      const input = parsed(parseForm(raiseAlarmSchema, { kind: body.kind || undefined, note: body.note ?? '' }))
+      const input = parsed(parseForm(raiseAlarmSchema, { kind: body.kind || undefined, note: body.note ?? '', clientRef: body.clientRef || undefined }))
       await raiseAlarm(deps, viewerOf(request), { schoolId: schoolOf(request).id, visitId: request.params.visitId }, input)
     }, 'kind')
   })

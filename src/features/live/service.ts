@@ -3,12 +3,13 @@ import type { Actor } from '../../audit/audit.ts'
 import { nextCheckIn, type CheckInKind } from '../../domain/check-in-schedule.ts'
 import { formatMinutes } from '../../domain/dates.ts'
 import { londonTime } from '../../domain/hours.ts'
-import { itineraryFromSignOut, itineraryOf, shiftItinerary } from '../../domain/itinerary.ts'
+import { itineraryFromSignOut, itineraryOf, shiftItinerary, signOutTooEarly } from '../../domain/itinerary.ts'
 import {
   acknowledgementOutcomeLabels,
   acknowledgementOutcomes,
   alarmEscalation,
   alarmKindLabels,
+  liveWatchers,
   type AlarmKind,
 } from '../../domain/monitoring.ts'
 import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
@@ -26,7 +27,9 @@ import {
   findAlarm,
   insertAlarm,
   insertCheckIn,
+  insertTap,
   safeHows,
+  tapSeen,
   updateLiveVisit,
   visitorsOf,
   type AlarmRow,
@@ -42,8 +45,7 @@ import { changeLiveVisit, currentItinerary, liveStateOf, type LiveDeps, type Liv
  * Pages and the API call these same functions with input parsed by the same schemas (below).
  */
 
-/** Who watches visits in progress and answers alarms, besides the roles the policy names. */
-export const liveWatchers = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const satisfies readonly SchoolRole[]
+export { liveWatchers }
 
 const actorOf = (viewer: Viewer): Actor => ({ userId: viewer.userId, name: viewer.name })
 const hhmm = (at: Date) => londonTime(at).time
@@ -96,7 +98,7 @@ export type CancelReason = keyof typeof cancelReasons
 export const entryChecks = {
   invitedByResponsibleAdult: 'A responsible adult invited us in',
   parentalResponsibilityPresent: 'An adult with parental responsibility (or someone they asked) is there',
-  notOnlyAChild: 'It is not only a child at home without an adult',
+  notOnlyAChild: 'An adult is at home, not only a child',
   animalsOutOfRoom: 'Animals are out of the room',
   idShown: 'We showed our identification',
   purposeExplained: 'We explained why we are visiting',
@@ -110,12 +112,13 @@ export const stageInputSchema = z.object({
   reason: text(500).optional(),
   cancelReason: z.enum(Object.keys(cancelReasons) as [CancelReason, ...CancelReason[]], { error: 'Choose why the visit is cancelled' }).optional(),
   entry: z.record(z.string(), z.boolean()).optional(),
+  // Answers may be missing here: the service says what is missing, with the entry checks, all at once.
   tutoring: z
     .object({
-      appropriateAdultPresent: z.boolean(),
-      room: z.enum(Object.keys(tutoringRooms) as [keyof typeof tutoringRooms, ...Array<keyof typeof tutoringRooms>], { error: 'Choose the room you are using' }),
+      appropriateAdultPresent: z.boolean().optional(),
+      room: z.enum(Object.keys(tutoringRooms) as [keyof typeof tutoringRooms, ...Array<keyof typeof tutoringRooms>], { error: 'Choose the room you are using' }).optional(),
       bedroomReason: text(500).default(''),
-      doorKeptOpen: z.boolean(),
+      doorKeptOpen: z.boolean().optional(),
     })
     .optional(),
   location: locationSchema.optional(),
@@ -126,6 +129,7 @@ export type StageInput = z.infer<typeof stageInputSchema>
 export const raiseAlarmSchema = z.object({
   kind: z.enum(['silent_alarm', 'child_alone', 'emergency_services', 'code_word'], { error: 'Choose what happened' }),
   note: text(500).default(''),
+  clientRef: clientRefSchema,
 })
 export type RaiseAlarmInput = z.infer<typeof raiseAlarmSchema>
 
@@ -196,7 +200,8 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
   return changeLiveVisit(deps, ref, actorOf(viewer), async (tx) => {
     const { visitor } = await visitorOrWatcher(tx, viewer)
     const { visit, now } = tx
-    if (input.clientRef && (await checkInByClientRef(tx.client, visit.schoolId, visit.id, input.clientRef))) {
+    // A tap the phone sent again because it could not tell whether the first try arrived.
+    if (input.clientRef && (await tapSeen(tx.client, visit.schoolId, visit.id, input.clientRef))) {
       return { action, summary: `${liveActionLabels[action]}: already recorded` }
     }
     if (action === 'sign_out') {
@@ -206,7 +211,7 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
     }
     const move = liveTransition({ status: visit.status, stage: visit.stage, outcome: visit.outcome }, action)
     if (!move.ok) throw new ConflictError(move.message)
-    const problems = stageProblems(action, input, visit.policy.tutoring !== null && visit.purposeId === 'tutoring')
+    const problems = stageProblems(action, input, visit.purposeId === 'tutoring' ? visit.policy.tutoring : null)
     if (problems.length) throw new ValidationError(problems)
 
     const change: Parameters<typeof updateLiveVisit>[3] = { status: move.to.status, stage: move.to.stage, stageSince: now, outcome: move.to.outcome }
@@ -215,6 +220,8 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
     if (action === 'sign_out') {
       const planned = itineraryOf(visit)
       if (!planned) throw new ConflictError('This visit has no times yet.')
+      const tooEarly = signOutTooEarly(planned, now)
+      if (tooEarly) throw new ConflictError(tooEarly)
       const { itinerary, lateByMinutes } = itineraryFromSignOut(planned, now)
       change.signedOutAt = now
       change.expected = itinerary
@@ -238,7 +245,9 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
       change.entryChecklist = { entry: input.entry ?? {}, tutoring: input.tutoring ?? null }
       payload.entry = input.entry
       if (input.tutoring) payload.tutoring = input.tutoring
-      summary = input.tutoring ? `Went in (tutoring in the ${tutoringRooms[input.tutoring.room].toLowerCase()})` : 'Went in: the entry checklist was confirmed'
+      const room = input.tutoring?.room
+      const bedroomReason = room === 'bedroom' && input.tutoring?.bedroomReason ? `, because ${input.tutoring.bedroomReason}` : ''
+      summary = room ? `Went in for tutoring (room: ${tutoringRooms[room].toLowerCase()}${bedroomReason})` : 'Went in: the entry checklist was confirmed'
     }
     if (move.endsMonitoring) {
       change.monitoringEndedAt = now
@@ -250,12 +259,17 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
       await recordTap(tx, viewer, kind, visitor ? 'app' : 'in_person', input)
     }
     await tx.record(`live.${action}`, summary, payload)
-    if (pinCheck === 'duress') await raiseTopAlarm(tx, viewer, 'duress', 'The duress PIN was used to end the visit')
+    const alarmId = pinCheck === 'duress' ? await raiseTopAlarm(tx, viewer, 'duress', 'The duress PIN was used to end the visit') : null
+    if (input.clientRef) await insertTap(tx.client, visit.schoolId, visit.id, { clientRef: input.clientRef, action, at: now, byUserId: viewer.userId, alarmId })
     return { action, summary }
   })
 }
 
-function stageProblems(action: LiveAction, input: StageInput, tutoring: boolean): Array<{ field: string; message: string }> {
+/**
+ * What stops a step (R-ENTRY-1/2, R-TUTOR-1), every problem at once so a phone at the door shows them together.
+ * `tutoring`: the policy's tutoring rules on a tutoring visit, else null.
+ */
+function stageProblems(action: LiveAction, input: StageInput, tutoring: Policy['tutoring']): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = []
   if (action === 'hold_on_doorstep' && !input.reason) problems.push({ field: 'reason', message: 'Say why you are holding the visit on the doorstep' })
   if (action === 'cancel_at_door') {
@@ -264,19 +278,24 @@ function stageProblems(action: LiveAction, input: StageInput, tutoring: boolean)
   }
   if (action === 'go_in') {
     const entry = input.entry ?? {}
-    const missing = (Object.keys(entryChecks) as EntryCheck[]).filter((check) => !entry[check])
-    const answered = Object.values(entry).some(Boolean)
-    if (answered && !entry.notOnlyAChild) {
-      problems.push({ field: 'entry', message: 'Do not go in if only a child is at home: leave, and tell the safeguarding team with "Child alone at home"' })
-    } else if (missing.length) {
-      problems.push({ field: 'entry', message: `Go in only when every check is true. Not yet: ${missing.map((check) => entryChecks[check].toLowerCase()).join('; ')}` })
-    }
+    // Its own field: the page links this one to the "Child alone at home" button (R-ALERT-3).
+    if (!entry.notOnlyAChild) problems.push({ field: 'childAlone', message: 'Do not go in if only a child is at home: leave, and tell the safeguarding team straight away with "Child alone at home"' })
+    const missing = (Object.keys(entryChecks) as EntryCheck[]).filter((check) => check !== 'notOnlyAChild' && !entry[check])
+    if (missing.length) problems.push({ field: 'entry', message: `Go in only when every check is true: ${missing.length === 1 ? '1 is' : `${missing.length} are`} not ticked yet` })
     if (tutoring) {
-      if (!input.tutoring) problems.push({ field: 'tutoring', message: 'Answer the tutoring checks' })
-      else {
-        if (!input.tutoring.appropriateAdultPresent) problems.push({ field: 'tutoring', message: 'Tutor only while an appropriate adult is in the home' })
-        if (!input.tutoring.doorKeptOpen) problems.push({ field: 'tutoring', message: 'Keep the door of the room open' })
-        if (input.tutoring.room === 'bedroom' && !input.tutoring.bedroomReason) problems.push({ field: 'bedroomReason', message: "Say why the pupil's bedroom is the only suitable room" })
+      const answers = input.tutoring ?? { bedroomReason: '' }
+      const field = (name: string) => `tutoring.${name}`
+      if (tutoring.appropriateAdultPresent) {
+        if (answers.appropriateAdultPresent === undefined) problems.push({ field: field('appropriateAdultPresent'), message: 'Say whether an appropriate adult is in the home throughout' })
+        else if (!answers.appropriateAdultPresent) problems.push({ field: field('appropriateAdultPresent'), message: 'Tutor only while an appropriate adult is in the home: do not start until one is there' })
+      }
+      if (!answers.room) problems.push({ field: field('room'), message: 'Choose the room you are using' })
+      if (tutoring.bedroomOnlyIfNoAlternative && answers.room === 'bedroom' && !answers.bedroomReason) {
+        problems.push({ field: field('bedroomReason'), message: "Say why the pupil's bedroom is the only suitable room" })
+      }
+      if (tutoring.doorKeptOpen) {
+        if (answers.doorKeptOpen === undefined) problems.push({ field: field('doorKeptOpen'), message: 'Say whether the door will be kept open' })
+        else if (!answers.doorKeptOpen) problems.push({ field: field('doorKeptOpen'), message: 'Keep the door of the room open' })
       }
     }
   }
@@ -393,6 +412,8 @@ export async function askForMoreTime(deps: LiveDeps, viewer: Viewer, ref: { scho
 export async function raiseAlarm(deps: LiveDeps, viewer: Viewer, ref: { schoolId: string; visitId: string }, input: RaiseAlarmInput): Promise<{ alarmId: string }> {
   return changeLiveVisit(deps, ref, actorOf(viewer), async (tx) => {
     const { visitor } = await visitorOrWatcher(tx, viewer)
+    const earlier = input.clientRef ? await tapSeen(tx.client, tx.visit.schoolId, tx.visit.id, input.clientRef) : undefined
+    if (earlier?.alarmId) return { alarmId: earlier.alarmId }
     if (input.kind === 'code_word' && !watches(viewer, tx)) throw new ForbiddenError('The office logs that the code word was used, from a call or text.')
     if (input.kind !== 'code_word' && !visitor && !watches(viewer, tx)) throw new ForbiddenError('Only the staff on the visit can raise this alarm.')
     const summaries: Record<typeof input.kind, string> = {
@@ -402,6 +423,7 @@ export async function raiseAlarm(deps: LiveDeps, viewer: Viewer, ref: { schoolId
       code_word: `${viewer.name} logged that the code word was used on a call or text`,
     }
     const id = await raiseTopAlarm(tx, viewer, input.kind, input.note ? `${summaries[input.kind]}: ${input.note}` : summaries[input.kind])
+    if (input.clientRef) await insertTap(tx.client, tx.visit.schoolId, tx.visit.id, { clientRef: input.clientRef, action: `alarm:${input.kind}`, at: tx.now, byUserId: viewer.userId, alarmId: id })
     return { alarmId: id }
   })
 }

@@ -1,13 +1,14 @@
 import type { Db } from '../../db/pool.ts'
+import type { Itinerary } from '../../domain/itinerary.ts'
+import type { Policy } from '../../policy/schema.ts'
 import { checkInStatus } from '../../domain/check-in-schedule.ts'
 import { formatMinutes } from '../../domain/dates.ts'
 import { londonTime } from '../../domain/hours.ts'
-import { alarmEscalation, alarmKindLabels, waitLimit } from '../../domain/monitoring.ts'
-import { holdsAnyRole } from '../../domain/roles.ts'
+import { alarmEscalation, alarmKindLabels, seesAlarmsOf, waitLimit, watchesVisit } from '../../domain/monitoring.ts'
 import { liveActionLabels, liveActionsFrom, liveStageLabels, visitOutcomeLabels, type LiveAction } from '../../domain/visit-lifecycle.ts'
 import type { Viewer } from '../visits/service.ts'
 import { alarmsOfVisit, checkInsOf, visitorsOf, type AlarmRow, type CheckInRow, type LiveStaff, type LiveVisitRow } from './repository.ts'
-import { cancelReasons, entryChecks, liveWatchers, tutoringRooms } from './service.ts'
+import { cancelReasons, entryChecks, tutoringRooms } from './service.ts'
 import { currentItinerary } from './write-path.ts'
 import { findLiveVisit } from './repository.ts'
 
@@ -22,15 +23,24 @@ export type LiveView = {
   next: { label: string; dueAt: Date; overdueAt: Date; state: string; byOffice: boolean; text: string } | null
   wait: { until: Date; text: string } | null
   expected: { endAt: Date; backAt: Date | null } | null
+  /** The itinerary the visit runs to (the plan's until they sign out). */
+  planned: Itinerary | null
   actions: Array<{ action: LiveAction; slug: string; label: string }>
   mayCheckIn: boolean
   isVisitor: boolean
   isWatcher: boolean
+  /**
+   * Whether this person is shown alarms (the panel's list, the history's alarm events): watchers who are
+   * not on the visit themselves. A visitor's own pages never show one: a silent alarm or the duress PIN
+   * stays silent on the phone that raised it, even when that visitor is the DSL.
+   */
+  seesAlarms: boolean
   needsPin: boolean
-  tutoring: boolean
+  /** The policy's tutoring rules on a tutoring visit (R-TUTOR-1), else null. */
+  tutoring: Policy['tutoring']
   visitors: LiveStaff[]
   checkIns: CheckInRow[]
-  /** Only for the people watching: a visitor's own page never shows an alarm (a silent alarm stays silent). */
+  /** Only when `seesAlarms`. */
   alarms: Array<AlarmRow & { label: string; currentStep: number | null }>
   lastContactAt: Date | null
   entryChecks: typeof entryChecks
@@ -67,8 +77,8 @@ function inWords(from: Date, to: Date): string {
 export async function liveView(db: Db, viewer: Viewer, visit: LiveVisitRow, now: Date): Promise<LiveView> {
   const visitors = await visitorsOf(db, visit.schoolId, visit.id)
   const isVisitor = visitors.some((v) => v.userId === viewer.userId)
-  const isWatcher =
-    holdsAnyRole(viewer.roles, [...liveWatchers, ...visit.policy.checkIns.monitoredBy]) || visit.responsibleContactUserId === viewer.userId
+  const watched = { staffUserIds: visitors.map((v) => v.userId), monitoredBy: visit.policy.checkIns.monitoredBy, responsibleContactUserId: visit.responsibleContactUserId }
+  const isWatcher = watchesVisit(viewer, watched)
   const checkIns = await checkInsOf(db, visit.schoolId, visit.id)
   const state = { status: visit.status, stage: visit.stage, outcome: visit.outcome }
   const itinerary = currentItinerary(visit)
@@ -90,7 +100,8 @@ export async function liveView(db: Db, viewer: Viewer, visit: LiveVisitRow, now:
     : null
   const limit = itinerary ? waitLimit(visit.policy, { state, itinerary, arrivedAt: visit.arrivedAt }) : null
   const needsPin = isVisitor && (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE id = $1 AND (visit_pin_hash IS NOT NULL OR duress_pin_hash IS NOT NULL)', [viewer.userId])).rows[0]!.n > 0
-  const alarms = isWatcher
+  const seesAlarms = seesAlarmsOf(viewer, watched)
+  const alarms = seesAlarms
     ? (await alarmsOfVisit(db, visit.schoolId, visit.id)).map((alarm) => {
         const escalation = alarmEscalation(visit.policy, alarm, visit.outOfHours, now)
         return { ...alarm, label: alarmKindLabels[alarm.kind], currentStep: escalation.current?.number ?? null }
@@ -106,12 +117,14 @@ export async function liveView(db: Db, viewer: Viewer, visit: LiveVisitRow, now:
     next,
     wait: limit && { until: limit.at, text: `Wait until ${hhmm(limit.at)} at the latest (${inWords(now, limit.at)}), then leave` },
     expected: itinerary && visit.status === 'in_progress' ? { endAt: itinerary.endAt, backAt: itinerary.backAtSchoolAt } : null,
+    planned: itinerary,
     actions: isVisitor || isWatcher ? liveActionsFrom(state).map((action) => ({ action, slug: actionSlugs[action], label: liveActionLabels[action] })) : [],
     mayCheckIn: isVisitor && visit.status === 'in_progress',
     isVisitor,
     isWatcher,
+    seesAlarms,
     needsPin,
-    tutoring: visit.policy.tutoring !== null && visit.purposeId === 'tutoring',
+    tutoring: visit.purposeId === 'tutoring' ? visit.policy.tutoring : null,
     visitors,
     checkIns,
     alarms,

@@ -263,6 +263,9 @@ async function monitorsOf(client: pg.PoolClient, visit: LiveVisitRow, roles: rea
 /**
  * The people a step alerts. Roles nobody holds, or a responsible contact the visit does not name,
  * fall back to the headteacher and the DSL: an alarm is never sent to nobody.
+ * The visit's own staff are left out (a DSL on the visit, say): an alert on the phone of a visitor who
+ * pressed the silent alarm or gave the duress PIN would give it away (decision 0018). Only when nobody
+ * else could be alerted at all does it go to them.
  */
 async function recipientsOf(client: pg.PoolClient, visit: LiveVisitRow, roles: readonly string[]): Promise<{ userIds: string[]; names: string[]; fallback: boolean }> {
   const people = await usersWithRoles(client, visit.schoolId, roles.filter((r) => r !== 'responsible_contact'))
@@ -270,10 +273,16 @@ async function recipientsOf(client: pg.PoolClient, visit: LiveVisitRow, roles: r
     const { rows } = await client.query<{ id: string; name: string }>('SELECT id, name FROM users WHERE id = $1', [visit.responsibleContactUserId])
     people.push(...rows)
   }
-  const unique = [...new Map(people.map((p) => [p.id, p])).values()]
-  if (unique.length > 0) return { userIds: unique.map((p) => p.id), names: unique.map((p) => p.name), fallback: false }
-  const fallback = await usersWithRoles(client, visit.schoolId, ['headteacher', 'dsl'])
-  return { userIds: fallback.map((p) => p.id), names: fallback.map((p) => p.name), fallback: true }
+  const onVisit = new Set((await visitorsOf(client, visit.schoolId, visit.id)).map((v) => v.userId))
+  const answer = (list: Array<{ id: string; name: string }>, fallback: boolean) => {
+    const unique = [...new Map(list.map((p) => [p.id, p])).values()]
+    return { userIds: unique.map((p) => p.id), names: unique.map((p) => p.name), fallback }
+  }
+  const named = people.filter((p) => !onVisit.has(p.id))
+  if (named.length > 0) return answer(named, false)
+  const seniors = await usersWithRoles(client, visit.schoolId, ['headteacher', 'dsl'])
+  const others = seniors.filter((p) => !onVisit.has(p.id))
+  return answer(others.length > 0 ? others : [...people, ...seniors], true)
 }
 
 export { alarmEscalation }

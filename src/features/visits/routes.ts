@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatDate } from '../../domain/dates.ts'
-import { describeRoles, roleLabels } from '../../domain/roles.ts'
+import { londonDate } from '../../domain/hours.ts'
+import { liveWatchers } from '../../domain/monitoring.ts'
+import { describeRoles, roleLabels, type SchoolRole } from '../../domain/roles.ts'
 import { riskAssessmentFields, weekdays, type Policy } from '../../policy/schema.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
@@ -53,6 +55,7 @@ import {
   workQueue,
 } from './service.ts'
 import { vehicleName } from '../readiness/vehicle-rules.ts'
+import { liveViewOf } from '../live/view.ts'
 
 const view = (name: string) => `visits/views/${name}.njk`
 const users = { roles: visitUsers }
@@ -98,10 +101,19 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     const form = parseForm(listFilter, query)
     const filter = form.ok ? form.data : { status: undefined, from: null, to: null }
     const status = visitStatuses.find((s) => s === filter.status)
-    const visits = await visitsFor(pool, viewerOf(request), schoolOf(request).id, { statuses: status ? [status] : undefined, from: filter.from, to: filter.to })
+    const viewer = viewerOf(request)
+    const visits = await visitsFor(pool, viewer, schoolOf(request).id, { statuses: status ? [status] : undefined, from: filter.from, to: filter.to })
+    const today = londonDate(clock())
+    // Today's visits link straight to the day's page (sign out, check in: two taps from here).
+    const mayOpenDay = (v: (typeof visits)[number]) => v.staff.some((s) => s.userId === viewer.userId) || [...liveWatchers, 'slt'].some((role) => viewer.roles.includes(role as SchoolRole))
     return reply.status(form.ok ? 200 : 400).page(view('list'), {
       title: 'Visits',
-      visits: visits.map((v) => ({ ...v, statusLabel: statusLabels[v.status], when: describeWhen(v) })),
+      visits: visits.map((v) => ({
+        ...v,
+        statusLabel: statusLabels[v.status],
+        when: describeWhen(v),
+        today: (v.status === 'in_progress' || (v.status === 'approved' && v.plannedStart !== null && londonDate(v.plannedStart) === today)) && mayOpenDay(v),
+      })),
       statusItems: [{ value: '', text: 'Any status' }, ...visitStatuses.map((s) => ({ value: s, text: statusLabels[s], selected: s === status }))],
       filter: { from: query.from ?? '', to: query.to ?? '', status: status ?? '' },
       ...(form.ok ? {} : errorView(form.errors)),
@@ -275,8 +287,14 @@ export function registerVisitRoutes(app: FastifyInstance): void {
 
   // ------------------------------------------------------------ the visit page: status, details, history
   const visitPage = async (request: FastifyRequest<V>, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
-    const page = await viewVisit(pool, viewerOf(request), schoolOf(request).id, request.params.visitId, clock())
+    const now = clock()
+    const viewer = viewerOf(request)
+    const page = await viewVisit(pool, viewer, schoolOf(request).id, request.params.visitId, now)
     const { visit } = page
+    // The day's panel at the top, so the next step is one tap: for the visitors and those watching,
+    // while the visit is out, and on its day before they leave.
+    const onItsDay = visit.status === 'in_progress' || (visit.status === 'approved' && visit.plannedStart !== null && londonDate(visit.plannedStart) === londonDate(now))
+    const live = onItsDay ? await liveViewOf(pool, viewer, visit.schoolId, visit.id, now) : undefined
     return reply.status(status).page(view('visit'), {
       title: `Visit: ${visit.pupils.map((p) => p.name).join(', ') || 'no pupils yet'}`,
       page,
@@ -288,6 +306,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       noticeException: visit.policy.notice.exceptions.find((e) => e.id === visit.noticeExceptionId)?.label,
       raFields: visit.policy.riskAssessment.requiredFields.map((id) => ({ id, label: riskAssessmentFields[id] })),
       flash: doneFlash(request, doneMessages),
+      live: live && (live.isVisitor || live.isWatcher) ? live : undefined,
       ...extra,
     })
   }

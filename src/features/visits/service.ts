@@ -14,6 +14,7 @@ import {
 import { formatDate } from '../../domain/dates.ts'
 import { checkHours, londonDate } from '../../domain/hours.ts'
 import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
+import { isAlarmEvent, seesAlarmsOf, type WatchedVisit } from '../../domain/monitoring.ts'
 import { describeRoles, holdsAnyRole, roleLabels, type SchoolRole } from '../../domain/roles.ts'
 import { checkStaffing, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
@@ -135,6 +136,11 @@ export function canReadBriefing(viewer: Viewer, visit: Pick<Visit, 'staff'>): bo
 /** Going on the visit, but not reading its code word until the visit is approved. */
 export function seesCodeWordOnApproval(viewer: Viewer, visit: Pick<Visit, 'staff' | 'status'>): boolean {
   return isOnVisit(viewer, visit) && !canSeeCodeWord(viewer, visit)
+}
+
+/** The visit as the live side's watching rules read it (domain/monitoring.ts). */
+export function watchedVisit(visit: Pick<Visit, 'staff' | 'policy' | 'responsibleContactUserId'>): WatchedVisit {
+  return { staffUserIds: visit.staff.map((person) => person.userId), monitoredBy: visit.policy.checkIns.monitoredBy, responsibleContactUserId: visit.responsibleContactUserId }
 }
 
 /** Holds one of the roles, where 'visitor' means "one of the visitors on this visit". */
@@ -1294,7 +1300,7 @@ export type VisitView = {
  * and the reading of its police sheet. The office, DSL team, head and SLT see the whole history.
  */
 function hiddenFromVisitors(kind: string): boolean {
-  return kind.startsWith('alarm.') || kind === 'police_sheet_viewed'
+  return isAlarmEvent(kind) || kind === 'police_sheet_viewed'
 }
 
 /** A visit as one person may see it, with its history. A visit they may not see is "not found" (R-CONF-1). */
@@ -1319,9 +1325,8 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
   return {
     visit,
     codeWord: seeCodeWord ? codeWord : undefined,
-    events: (await eventsOf(pool, schoolId, visitId)).filter(
-      (event) => (holdsAnyRole(viewer.roles, seeAllVisits) && !isOnVisit(viewer, visit)) || !hiddenFromVisitors(event.kind),
-    ),
+    // R-ALERT-1: alarm events only for those watching who are not on the visit (a silent alarm stays silent).
+    events: (await eventsOf(pool, schoolId, visitId)).filter((event) => !hiddenFromVisitors(event.kind) || seesAlarmsOf(viewer, watchedVisit(visit))),
     problems: checked.errors,
     warnings: checked.warnings,
     hoursReason: checked.hoursReason,
