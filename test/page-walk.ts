@@ -24,6 +24,7 @@ const ownRecord: Record<string, Finder> = {
             ORDER BY (SELECT count(*) FROM staff_trainings s WHERE s.user_id = m.user_id AND s.school_id = m.school_id) DESC, m.user_id LIMIT 1`,
   tokenId: `SELECT t.id FROM api_tokens t JOIN school_memberships m ON m.user_id = t.user_id AND m.school_id = :schoolId ORDER BY t.id LIMIT 1`,
   file: { literal: 'favicon.ico' },
+  script: { literal: 'live.ts' },
   trainingRecordId: 'SELECT id FROM staff_trainings WHERE school_id = :schoolId AND user_id = :userId ORDER BY id LIMIT 1',
   vehicleId: 'SELECT id FROM vehicles WHERE school_id = :schoolId ORDER BY id LIMIT 1',
   pupilId: `SELECT p.id FROM pupils p WHERE p.school_id = :schoolId

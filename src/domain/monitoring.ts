@@ -3,7 +3,7 @@ import { checkInStatus, type CheckInRecord, type CheckInState, type DueCheckIn }
 import { addMinutes } from './dates.ts'
 import { escalationState, type EscalationAcknowledgement, type EscalationOutcome, type EscalationState } from './escalation.ts'
 import type { Itinerary } from './itinerary.ts'
-import type { SchoolRole } from './roles.ts'
+import { holdsAnyRole, type SchoolRole } from './roles.ts'
 import type { LiveState } from './visit-lifecycle.ts'
 
 /**
@@ -22,7 +22,7 @@ export type WatchedVisit = { staffUserIds: readonly string[]; monitoredBy: reado
 
 /** Watches this visit: one of the watching roles or the policy's monitors, or its responsible contact. */
 export function watchesVisit(person: Watching, visit: WatchedVisit): boolean {
-  return [...liveWatchers, ...visit.monitoredBy].some((role) => person.roles.includes(role)) || visit.responsibleContactUserId === person.userId
+  return holdsAnyRole(person.roles, [...liveWatchers, ...visit.monitoredBy]) || visit.responsibleContactUserId === person.userId
 }
 
 /**

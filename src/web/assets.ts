@@ -86,8 +86,8 @@ export function registerAssets(app: FastifyInstance): void {
       .header('cache-control', 'no-cache')
       .send(await fs.readFile(path.join(clientDir, 'board.js'))),
   )
-  app.get<{ Params: { file: string } }>('/assets/client/:file', publicRoute, async (request, reply) => {
-    const script = await clientScript(request.params.file)?.catch(() => undefined)
+  app.get<{ Params: { script: string } }>('/assets/client/:script', publicRoute, async (request, reply) => {
+    const script = await clientScript(request.params.script)?.catch(() => undefined)
     if (script === undefined) return reply.callNotFound()
     return reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(script)
   })

@@ -263,6 +263,10 @@ const matrix: Record<string, Allowed> = {
   'GET /visits/:visitId/police-sheet': LIVE,
   'GET /visits/:visitId/police-sheet.pdf': LIVE,
   'GET /assets/board.js': 'public',
+  'GET /assets/client/:script': 'public',
+  // A visitor's visit PIN and duress PIN (R-ALERT-1): the staff who go on visits.
+  'POST /account/pins': VISIT_USERS,
+  'POST /account/pins/remove': VISIT_USERS,
   'GET /board': ALL_ROLES,
   'GET /board/events': ALL_ROLES,
   'GET /api/v1/schools/:schoolId/board': ALL_ROLES,

@@ -51,6 +51,7 @@ const hartonRecord: Record<string, Finder> = {
     `INSERT INTO api_tokens (user_id, name, token_hash, prefix) VALUES (:userId, 'Harton MIS sync', md5(random()::text), 'dst_hart') RETURNING id`,
   ],
   file: { literal: 'favicon.ico' },
+  script: { literal: 'live.ts' },
 
   // Staff readiness
   trainingRecordId: [

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction } from '../../db/pool.ts'
+import { holdsAnyRole } from '../../domain/roles.ts'
 import { CHOOSE_PASSWORD_PATH, actorOf } from '../../web/auth-plugin.ts'
 import { NotFoundError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
@@ -69,7 +70,7 @@ export function registerAccountRoutes(app: FastifyInstance): void {
     return reply.page('account/views/account.njk', {
       title: 'Your account',
       // PINs are for the people who go on visits (they are the person's own, in every school).
-      mayHavePins: visitUsers.some((role) => roles.includes(role)),
+      mayHavePins: holdsAnyRole(roles, visitUsers),
       pinsSet: await hasVisitPins(pool, actorOf(request).userId),
       tokens,
       // Alerts on phones (Web Push): the browsers this person turned them on in.
