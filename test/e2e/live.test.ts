@@ -98,6 +98,7 @@ describe('the day of a visit in a browser', () => {
     await assert.doesNotReject(page.locator('.doorstep-today-panel').getByRole('button', { name: 'Sign out of school' }).waitFor())
     await screenshot(page, 'live-1b-phone-visit-page')
     await page.goBack()
+    await assertPhonePage(journey, 'The day of the visit')
 
     // Sign out: the tap goes by fetch, and the day's panel is replaced with the one the server sent back.
     journey.clock.set(at('13:30'))
@@ -186,6 +187,7 @@ describe('the day of a visit in a browser', () => {
     // Westside's ladder: the headteacher is alerted at once, and records that the visitors are safe.
     const head = await anotherPerson(journey)
     await signInAs(head.page, 'head@westside.example')
+    await assertLoaded(head, 'Westside School')
     await head.page.goto('/notifications')
     await assertLoaded(head, 'Your alerts')
     await head.page.getByRole('link', { name: 'Doorstep alarm at Westside School: a home visit needs attention now' }).first().click()
@@ -299,6 +301,7 @@ describe('the day of a visit in a browser', () => {
     // The office's alerts have it, at the top, as urgent.
     const office = await anotherPerson(journey)
     await signInAs(office.page, 'office@westside.example')
+    await assertLoaded(office, 'Westside School')
     await office.page.goto('/notifications')
     await assertLoaded(office, 'Your alerts')
     assert.match(await office.page.locator('#notifications').innerText(), /Urgent\s+Doorstep alarm at Westside School: a home visit needs attention now/)

@@ -218,7 +218,7 @@ export async function insertTap(
   visitId: string,
   tap: { clientRef: string; action: string; at: Date; byUserId: string; alarmId?: string | null },
 ): Promise<void> {
-  await db.query('INSERT INTO live_taps (school_id, visit_id, client_ref, action, at, by_user_id, alarm_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+  await db.query('INSERT INTO live_taps (school_id, visit_id, client_ref, action, at, by_user_id, alarm_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING', [
     schoolId,
     visitId,
     tap.clientRef,

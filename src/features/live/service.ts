@@ -412,6 +412,7 @@ export async function askForMoreTime(deps: LiveDeps, viewer: Viewer, ref: { scho
 export async function raiseAlarm(deps: LiveDeps, viewer: Viewer, ref: { schoolId: string; visitId: string }, input: RaiseAlarmInput): Promise<{ alarmId: string }> {
   return changeLiveVisit(deps, ref, actorOf(viewer), async (tx) => {
     const { visitor } = await visitorOrWatcher(tx, viewer)
+    // The same alarm sent again by the phone is the alarm already raised; a reference seen on anything else raises it anyway.
     const earlier = input.clientRef ? await tapSeen(tx.client, tx.visit.schoolId, tx.visit.id, input.clientRef) : undefined
     if (earlier?.alarmId) return { alarmId: earlier.alarmId }
     if (input.kind === 'code_word' && !watches(viewer, tx)) throw new ForbiddenError('The office logs that the code word was used, from a call or text.')
