@@ -48,6 +48,11 @@ export function takeOverStopSignals(): void {
 
 export type EmbeddedServer = {
   connectionString(database?: string): string
+  /**
+   * Stops the server and starts it again on the same port, keeping the data directory: what a database
+   * restart looks like to the apps connected to it (the fault tests use it).
+   */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -98,12 +103,22 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log = () => {}
         throw new Error(`The embedded PostgreSQL server did not start. Its last messages:\n${recent.join('\n')}`)
       }
       let stopped = false
+      let running = pg
       return {
         connectionString: (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+        async restart() {
+          if (stopped) throw new Error('The embedded PostgreSQL server was stopped')
+          await running.stop()
+          recent.length = 0
+          running = server(port)
+          await running.start().catch(() => {
+            throw new Error(`The embedded PostgreSQL server did not start again. Its last messages:\n${recent.join('\n')}`)
+          })
+        },
         async stop() {
           if (stopped) return
           stopped = true
-          await pg.stop()
+          await running.stop()
           await releaseLock()
         },
       }

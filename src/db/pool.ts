@@ -9,8 +9,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 
 export function createPool(connectionString: string, max = 10): Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: 'doorstep' })
-  // A client losing its connection must not crash the process: idle ones report on the pool, busy ones
-  // on the client (and their query fails, which the caller sees).
+  // A client losing its connection (the database restarting, a failover) must not crash the process:
+  // idle clients report it to the pool, and a client in use reports it on itself — with no listener
+  // there, Node throws it as an uncaught exception. The query running on it fails with the error,
+  // and the pool drops the client when it is released.
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   return pool

@@ -80,6 +80,21 @@ export async function setDeadlines(db: pg.PoolClient | Pool, settings: readonly 
   })
 }
 
+/** How long a job keeps retrying itself while the database cannot be reached, before it fails as usual. */
+const RETRY_CONNECTION_FOR_MS = 5 * 60_000
+
+/**
+ * Whether an error means the database could not be reached or dropped the connection (a restart, a
+ * failover, a network cut), rather than that the work itself failed.
+ */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  // 08xxx connection exceptions; 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now.
+  if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code))) return true
+  const message = error instanceof Error ? error.message : ''
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message)
+}
+
 /**
  * A job's handler. `pool` is the runners' own pool, sized for every job of this instance running at
  * once: a storm of deadlines never waits for the connections web requests use, nor the other way round.
@@ -117,10 +132,9 @@ export type JobRunnerOptions = {
  * locked by a worker whose heartbeat stopped (a killed instance) are released at once for the
  * others to run, rather than after graphile-worker's four-hour lock timeout.
  *
- * Tuned with `npm run bench:escalation` (decision 0017): each pool fetches due jobs in batches into a
- * local queue no larger than its concurrency (one query for many jobs, and one poll per interval per
- * pool instead of one per idle worker), and completed jobs are marked done together. A killed instance
- * can hold at most twice its concurrency in jobs; the heartbeat releases them all the same way.
+ * Tuned with `npm run bench:escalation` (decision 0017): 16 deadline workers, and completed jobs marked
+ * done together (completeJobBatchDelay 0). Not graphile-worker's local queue: it cut the polling, but
+ * after the database restarted it left due deadlines unfetched for 3-4 s (the fault tests).
  */
 export async function startJobRunners(options: JobRunnerOptions): Promise<JobRunners> {
   const deadlineConcurrency = options.deadlineConcurrency ?? 16
@@ -139,8 +153,24 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
   events.on('pool:release', ({ workerPool }) => poolIds.delete(workerPool.id))
   events.on('job:error', ({ error }) => options.onError?.(error))
 
-  const deadlineTask: Task = async (payload, helpers) => options.onDeadline(payload as DeadlinePayload, helpers.job, pool)
-  const deliveryTask: Task = async (payload, helpers) => options.onDelivery(payload as DeliveryPayload, helpers.job, pool)
+  // A job that fails is retried by graphile-worker after e^attempts seconds (2.7 s, 7.4 s, 20 s, 55 s …):
+  // a deadline that came due while the database was restarting would be raised seconds to minutes after
+  // the database is back. While the failure is the database connection, the job retries itself quickly.
+  const untilConnected = async (work: () => Promise<void>) => {
+    const started = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work()
+      } catch (error) {
+        if (!isConnectionError(error) || stopped || Date.now() - started > RETRY_CONNECTION_FOR_MS) throw error
+        options.onError?.(error)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250, 50 * attempt)))
+      }
+    }
+  }
+  const deadlineTask: Task = (payload, helpers) => untilConnected(() => options.onDeadline(payload as DeadlinePayload, helpers.job, pool))
+  const deliveryTask: Task = (payload, helpers) =>
+    untilConnected(() => options.onDelivery(payload as DeliveryPayload, helpers.job, pool))
   let deadlines: Runner | undefined
   let emails: Runner | undefined
   let pushes: Runner | undefined
@@ -157,7 +187,7 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
       noHandleSignals: true,
       pollInterval,
       concurrency: deadlineConcurrency,
-      preset: { worker: { localQueue: { size: deadlineConcurrency }, completeJobBatchDelay: 0 } },
+      preset: { worker: { completeJobBatchDelay: 0 } },
       taskList: { [DEADLINE_TASK]: deadlineTask },
     })
     const deliveries = (concurrency: number, taskList: Record<string, Task>) =>
@@ -168,7 +198,7 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
         noHandleSignals: true,
         pollInterval: Math.max(pollInterval, 250),
         concurrency,
-        preset: { worker: { localQueue: { size: concurrency }, completeJobBatchDelay: 0 } },
+        preset: { worker: { completeJobBatchDelay: 0 } },
         taskList,
       })
     // Jobs queued before each channel had its own task (LEGACY_DELIVER_TASK) go with the emails.
