@@ -135,12 +135,12 @@ describe('faults while visitors are out', () => {
     await running(a)
     const { rows: heartbeats } = await pool.query<{ id: string }>('SELECT worker_id AS id FROM worker_heartbeats')
     const ofA = heartbeats.map((row) => row.id)
-    assert.equal(ofA.length, 2, "the first instance beats for its two worker pools")
+    assert.equal(ofA.length, 3, "the first instance beats for its three worker pools (deadlines, emails, Web Push)")
     const b = startServer(t, env)
     await running(b)
     await until("the second instance's heartbeats", 10 * SECOND, async () => {
       const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM worker_heartbeats')
-      return rows[0]!.n === 4 ? true : undefined
+      return rows[0]!.n === 6 ? true : undefined
     })
 
     const school = await harton(pool)
