@@ -6,6 +6,8 @@ import { describe, it, type TestContext } from 'node:test'
 import { runningEmbeddedServer } from '../../src/db/embedded.ts'
 import { createPool } from '../../src/db/pool.ts'
 import { testDatabase } from '../helpers.ts'
+// Hands the end of this file's process back to the test runner (a test that hangs would otherwise pass): see test/processes.ts.
+import '../processes.ts'
 
 /**
  * Doorstep as an operator runs it: real `node src/server.ts` processes on a data directory,
