@@ -317,3 +317,28 @@ describe('incidents', () => {
     assert.equal((await head.post(`/incidents/${incidentId}/risk-review`, { note: 'again' })).statusCode, 409)
   })
 })
+
+describe('concerns under each policy', () => {
+  it('R-SAFE-1 R-CONF-1 Morecambe Road sends concerns to its central leadership team: SLT are told one was raised and that the DSL has it, and still cannot read it', async (t) => {
+    const ctx = await testApp(t, { jobs: false })
+    const school = await demoSchoolId(ctx.pool, 'Morecambe Road School')
+    const pupilId = (await ctx.pool.query<{ id: string }>('SELECT id FROM pupils WHERE school_id = $1 ORDER BY last_name, first_name LIMIT 1', [school])).rows[0]!.id
+    const visitor = await signIn(ctx, 'visitor@morecambe-road.example')
+    const form = await visitor.get(`/pupils/${pupilId}/concerns/new`)
+    assert.equal(form.statusCode, 200)
+    const made = await visitor.post(`/pupils/${pupilId}/concerns/new`, {
+      pupilIds: pupilId, kind: 'concern', category: 'home_conditions', account: 'Mould on every wall of the front room', 'happenedAt-day': '25', 'happenedAt-month': '11', 'happenedAt-year': '2026', 'happenedAt-time': '08:00', immediateAction: 'None',
+    })
+    const id = await concernIdFrom(made)
+    const { rows } = await ctx.pool.query<{ email: string; link: string; body: string }>(
+      `SELECT u.email, n.link, n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'concern' ORDER BY u.email`,
+    )
+    const byEmail = new Map(rows.map((r) => [r.email, r]))
+    assert.equal(byEmail.get('dsl@morecambe-road.example')?.link, `/concerns/${id}`)
+    assert.equal(byEmail.get('deputy.dsl@morecambe-road.example')?.link, `/concerns/${id}`)
+    assert.equal(byEmail.get('slt@morecambe-road.example')?.link, '/notifications')
+    assert.match(byEmail.get('slt@morecambe-road.example')!.body, /The DSL has it in Doorstep\./)
+    const slt = await signIn(ctx, 'slt@morecambe-road.example')
+    assert.equal((await slt.get(`/concerns/${id}`)).statusCode, 403)
+  })
+})
