@@ -342,3 +342,18 @@ describe('concerns under each policy', () => {
     assert.equal((await slt.get(`/concerns/${id}`)).statusCode, 403)
   })
 })
+
+describe('the concerns API', () => {
+  it('R-SAFE-1 R-INC-1 the OpenAPI document describes concerns and incidents with the forms’ own fields', async (t) => {
+    const ctx = await testApp(t, { jobs: false })
+    const doc = JSON.parse((await ctx.app.inject({ method: 'GET', url: '/api/openapi.json' })).body) as { paths: Record<string, Record<string, { requestBody?: unknown; summary: string }>> }
+    const raise = doc.paths['/api/v1/schools/{schoolId}/concerns']?.post
+    assert.ok(raise, 'raising a concern is in the document')
+    for (const field of ['pupilIds', 'kind', 'category', 'account', 'childWords', 'happenedAt', 'immediateAction', 'visitId', 'pupilId']) assert.ok(JSON.stringify(raise.requestBody).includes(`"${field}"`), field)
+    const incident = doc.paths['/api/v1/schools/{schoolId}/visits/{visitId}/incidents']?.post
+    for (const field of ['kind', 'interventionWhat', 'interventionWhy', 'abusiveAdultIds']) assert.ok(JSON.stringify(incident?.requestBody).includes(`"${field}"`), field)
+    for (const path of ['/api/v1/schools/{schoolId}/concerns/{concernId}', '/api/v1/schools/{schoolId}/concerns/{concernId}/actions', '/api/v1/schools/{schoolId}/incidents/{incidentId}/risk-review']) {
+      assert.ok(doc.paths[path], path)
+    }
+  })
+})
