@@ -76,16 +76,19 @@ describe('a safeguarding concern after a visit', () => {
     assert.equal(views.rows[0]!.n, 2, 'each of the DSL’s views of the concern is in the history')
   })
 
-  it('R-INC-1 R-RISK-4 the headteacher sees the incident that asks for a review of the standing risk assessment, and marks the review done', async (t) => {
-    const journey = await startJourney(t)
+  it('R-INC-1 R-RISK-4 the headteacher, on a phone, sees the incident that asks for a review of the standing risk assessment, and marks the review done', async (t) => {
+    const journey = await startJourney(t, { viewport: { width: 360, height: 740 } })
     const { page } = journey
+    const fits = async () => assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360, `${page.url()} scrolls sideways at 360 px`)
     await signInAs(page, 'head@harton.example')
     await assertLoaded(journey, 'Harton Academy')
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Incidents' }).click()
+    await page.goto('/incidents')
     await assertLoaded(journey, 'Incidents')
+    await fits()
     await screenshot(page, 'incident-1-list')
     await page.locator('#review-list').getByRole('link').first().click()
     await assertLoaded(journey, 'Incident: Trip or fall')
+    await fits()
     assert.match(await page.locator('main').innerText(), /The school’s policy asks for the Lone Working and Home Visits risk assessment to reflect what visits reveal/)
     await page.getByLabel('What did the review find or change?').fill('Added a check of paths and steps on arrival.')
     await page.getByRole('button', { name: 'Mark the review done' }).click()
@@ -95,5 +98,15 @@ describe('a safeguarding concern after a visit', () => {
     await page.goto('/incidents')
     await assertLoaded(journey, 'Incidents')
     assert.equal(await page.locator('#reviews-due').count(), 0, 'the prompt has gone from the list')
+
+    // The DSL team's list and the open disclosure, on the same phone.
+    await page.goto('/concerns')
+    await assertLoaded(journey, 'Safeguarding concerns')
+    await fits()
+    await page.getByRole('link', { name: /Callum Robson: Neglect \(disclosure\)/ }).click()
+    await assertLoaded(journey, 'Safeguarding disclosure: Neglect')
+    await fits()
+    assert.match(await page.locator('main').innerText(), /There’s never any breakfast/)
+    await screenshot(page, 'concern-5-head-phone')
   })
 })
