@@ -74,6 +74,9 @@ describe('safeguarding concerns', () => {
     const phone = await turnOnAlerts(dsl, service)
     const visitor = await signIn(ctx, 'visitor@westside.example')
 
+    // During the visit, the day-of-the-visit page links to the form; so does the visit's page.
+    assert.match((await visitor.get(`/visits/${visit.visitId}/live`)).body, new RegExp(`href="/visits/${visit.visitId}/concerns/new">Raise a safeguarding concern`))
+    assert.match((await visitor.get(`/visits/${visit.visitId}`)).body, new RegExp(`href="/visits/${visit.visitId}/concerns/new">Raise a safeguarding concern`))
     const form = await visitor.get(`/visits/${visit.visitId}/concerns/new`)
     assert.equal(form.statusCode, 200)
     assert.match(textOf(form.body), /Raise a safeguarding concern.*If a child is in immediate danger, call 999 first/s)
