@@ -51,6 +51,18 @@ const ownRecord: Record<string, Finder> = {
     step AS (INSERT INTO alarm_steps (school_id, alarm_id, number, action, recipients, alerted_at, last_alerted_at)
              SELECT school_id, id, 1, 'try to reach each visitor by phone', '["Office"]', now(), now() FROM alarm)
     SELECT id FROM alarm`,
+  // Safeguarding concerns and incidents (decision 0022): one of each on one of the school's visits.
+  concernId: `WITH concern AS (
+      INSERT INTO concerns (school_id, visit_id, kind, category, account, child_words, happened_at, immediate_action, raised_by_name, raised_at)
+      SELECT school_id, id, 'disclosure', 'neglect', 'Page walk concern', 'Page walk words', now(), 'Page walk action', 'Page walk', now()
+        FROM visits WHERE school_id = :schoolId ORDER BY id LIMIT 1
+      RETURNING id, school_id, visit_id),
+    pupil AS (INSERT INTO concern_pupils (school_id, concern_id, pupil_id) SELECT c.school_id, c.id, vp.pupil_id FROM concern c JOIN visit_pupils vp ON vp.visit_id = c.visit_id)
+    SELECT id FROM concern`,
+  incidentId: `INSERT INTO incidents (school_id, visit_id, kind, happened_at, location, what_happened, reported_by_name, recorded_at, risk_review_of)
+      SELECT school_id, id, 'accident', now(), 'Page walk path', 'Page walk incident', 'Page walk', now(), 'Page walk assessment'
+        FROM visits WHERE school_id = :schoolId ORDER BY id LIMIT 1
+      RETURNING id`,
 }
 
 export type Walker = { schoolId: string; userId: string; agent: Agent; records: Map<string, string> }

@@ -61,6 +61,15 @@ const LIVE = VISIT_USERS
 /** Every open alarm of the school: the people who watch visits and answer alarms. */
 const LIVE_WATCHERS = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const
 
+/** Safeguarding concerns (R-SAFE-1, decision 0022): read and acted on by the safeguarding roles only (0010) … */
+const CONCERN_READERS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl'] as const
+/** … raised by the staff with visit and pupil pages (the service checks they see the visit; the raiser reads its status). */
+const CONCERN_RAISERS = VISIT_USERS
+/** Incidents (R-INC-1): the school's list for senior staff; one incident for its readers, reporter and staff (the service checks). */
+const INCIDENT_READERS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const
+/** R-RISK-4: the review of the standing risk assessment after an incident. */
+const RISK_REVIEWERS = ['headteacher', 'associate_head'] as const
+
 type Allowed = 'public' | 'signed-in' | readonly SchoolRole[]
 
 const matrix: Record<string, Allowed> = {
@@ -283,6 +292,30 @@ const matrix: Record<string, Allowed> = {
   'DELETE /api/v1/push/subscriptions': 'signed-in',
   'POST /api/v1/schools/:schoolId/alarms/:alarmId/steps/:stepNumber/acknowledgement': LIVE,
   'POST /api/v1/schools/:schoolId/alarms/:alarmId/safe': LIVE,
+  // Safeguarding concerns and incidents (R-SAFE-1, R-INC-1, R-RISK-4; decision 0022).
+  'GET /visits/:visitId/concerns/new': CONCERN_RAISERS,
+  'POST /visits/:visitId/concerns/new': CONCERN_RAISERS,
+  'GET /pupils/:pupilId/concerns/new': CONCERN_RAISERS,
+  'POST /pupils/:pupilId/concerns/new': CONCERN_RAISERS,
+  'GET /concerns': CONCERN_READERS,
+  'GET /concerns/yours': CONCERN_RAISERS,
+  'GET /concerns/:concernId': CONCERN_RAISERS,
+  'POST /concerns/:concernId/actions': CONCERN_READERS,
+  'POST /concerns/:concernId/close': CONCERN_READERS,
+  'GET /visits/:visitId/incidents/new': CONCERN_RAISERS,
+  'POST /visits/:visitId/incidents/new': CONCERN_RAISERS,
+  'GET /incidents': INCIDENT_READERS,
+  'GET /incidents/:incidentId': CONCERN_RAISERS,
+  'POST /incidents/:incidentId/risk-review': RISK_REVIEWERS,
+  'GET /api/v1/schools/:schoolId/concerns': CONCERN_READERS,
+  'POST /api/v1/schools/:schoolId/concerns': CONCERN_RAISERS,
+  'GET /api/v1/schools/:schoolId/concerns/:concernId': CONCERN_RAISERS,
+  'POST /api/v1/schools/:schoolId/concerns/:concernId/actions': CONCERN_READERS,
+  'POST /api/v1/schools/:schoolId/concerns/:concernId/close': CONCERN_READERS,
+  'GET /api/v1/schools/:schoolId/incidents': INCIDENT_READERS,
+  'POST /api/v1/schools/:schoolId/visits/:visitId/incidents': CONCERN_RAISERS,
+  'GET /api/v1/schools/:schoolId/incidents/:incidentId': CONCERN_RAISERS,
+  'POST /api/v1/schools/:schoolId/incidents/:incidentId/risk-review': RISK_REVIEWERS,
 }
 
 const keyOf = (route: { method: string; url: string }) => `${route.method} ${route.url}`

@@ -117,6 +117,18 @@ const hartonRecord: Record<string, Finder> = {
      RETURNING id`,
   ],
 
+  // Safeguarding concerns and incidents (decision 0022): the demo's Harton concern and incident, or new ones on a Harton visit.
+  concernId: [
+    'SELECT id FROM concerns WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `INSERT INTO concerns (school_id, kind, category, account, happened_at, immediate_action, raised_by_name, raised_at)
+     VALUES (:schoolId, 'concern', 'neglect', 'Harton probe concern', now(), 'Harton probe action', 'Harton visitor', now()) RETURNING id`,
+  ],
+  incidentId: [
+    'SELECT id FROM incidents WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `INSERT INTO incidents (school_id, visit_id, kind, happened_at, location, what_happened, reported_by_name, recorded_at, risk_review_of)
+     VALUES (:schoolId, :visitId, 'accident', now(), 'Harton probe path', 'Harton probe incident', 'Harton visitor', now(), 'Lone Working and Home Visits') RETURNING id`,
+  ],
+
   // Calendar feeds: the secret token in a feed URL (not a record id). Harton's office feed, stopped:
   // a stopped link is a 404 and shows nothing (a live one shows its school's visits by design).
   token: `INSERT INTO calendar_feeds (school_id, kind, token_hash, created_by, created_at, revoked_at, revoked_by)

@@ -163,7 +163,9 @@ export function emailFor(note: { title: string; body: string; schoolName: string
       `${note.body}`,
       link,
       '',
-      'This email does not say who is on the visit or where they are, on purpose: sign in to Doorstep to see.',
+      note.kind === 'concern' || note.kind === 'incident'
+        ? 'This email does not say which pupil, family or visit it is about, on purpose: sign in to Doorstep to read it.'
+        : 'This email does not say who is on the visit or where they are, on purpose: sign in to Doorstep to see.',
       why,
       '',
     ].join('\n'),

@@ -417,17 +417,33 @@ export async function setNoAppointmentsFlag(pool: Pool, staff: Staff, pupilId: s
     const adult = pupil && (await findAdult(client, staff.schoolId, pupilId, contactId))
     if (!pupil || !adult) throw new NotFoundError('There is no adult with that id in this pupil’s family.')
     if (adult.noAppointments) throw new ConflictError(`Appointments with ${adult.name} are already stopped until the case is reviewed.`)
-    await setNoAppointments(client, staff.schoolId, contactId, staff.actor.userId, reason, now)
-    await recordAudit(client, {
-      schoolId: staff.schoolId,
-      actor: staff.actor,
-      action: 'contact.no_appointments_set',
-      subjectType: 'contact',
-      subjectId: contactId,
-      summary: `Stopped appointments with ${adult.name} (${adult.relationship} of ${pupil.name}) until the case is reviewed`,
-      change: { pupilId, reason },
-    }, now)
+    await stopAppointmentsWith(client, staff, pupil, adult, reason, now)
   })
+}
+
+/**
+ * R-FAMILY-3 inside the caller's transaction: stops appointments with an adult of the pupil's family and
+ * writes the audit entry. Also used when an incident records abusive or threatening behaviour (features/concerns).
+ */
+export async function stopAppointmentsWith(
+  client: pg.PoolClient,
+  staff: Staff,
+  pupil: Pick<Pupil, 'id' | 'name'>,
+  adult: Pick<FamilyAdult, 'id' | 'name' | 'relationship'>,
+  reason: string,
+  now: Date,
+  change: Record<string, unknown> = {},
+): Promise<void> {
+  await setNoAppointments(client, staff.schoolId, adult.id, staff.actor.userId, reason, now)
+  await recordAudit(client, {
+    schoolId: staff.schoolId,
+    actor: staff.actor,
+    action: 'contact.no_appointments_set',
+    subjectType: 'contact',
+    subjectId: adult.id,
+    summary: `Stopped appointments with ${adult.name} (${adult.relationship} of ${pupil.name}) until the case is reviewed`,
+    change: { pupilId: pupil.id, reason, ...change },
+  }, now)
 }
 
 export const clearRefusal = 'Only the DSL, a deputy DSL or the headteacher can allow appointments again, after reviewing the case.'
