@@ -4,7 +4,7 @@ import { defineApi } from '../../web/api.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { statusLabels, visitStatuses } from '../../domain/visit-lifecycle.ts'
 import type { Visit, VisitListRow } from './repository.ts'
-import { approveInput, listFilter, planChanges, reasonInput, riskAssessmentInput, rolesOnVisit, submitInput } from './schema.ts'
+import { approveInput, cancelInput, listFilter, planChanges, reasonInput, riskAssessmentInput, rolesOnVisit, submitInput } from './schema.ts'
 import {
   approveVisit,
   cancelVisit,
@@ -328,7 +328,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     tag,
     access,
     params: visitParams,
-    body: reasonInput,
+    body: cancelInput,
     response: visitDetail,
     handler: async ({ request, params, body }) => {
       await cancelVisit(pool, viewerOf(request), schoolOf(request).id, params.visitId, body, clock())
