@@ -25,7 +25,7 @@ export const seedAgreementsDemo: DemoSeeder = async (client, schools, now) => {
       `SELECT DISTINCT ON (p.last_name, p.first_name) p.id AS "pupilId", p.first_name || ' ' || p.last_name AS "pupilName", c.id AS "contactId",
               c.title, c.first_name AS "firstName", c.last_name AS "lastName", pc.lives_with_pupil AS "livesWithPupil"
          FROM pupils p JOIN pupil_contacts pc ON pc.pupil_id = p.id AND pc.parental_responsibility JOIN contacts c ON c.id = pc.contact_id
-        WHERE p.school_id = $1 ORDER BY p.last_name DESC, p.first_name DESC, c.last_name, c.first_name LIMIT 2`,
+        WHERE p.school_id = $1 ORDER BY p.last_name DESC, p.first_name DESC, pc.lives_with_pupil DESC, c.last_name, c.first_name LIMIT 2`,
       [school.id],
     )
     const [due, notKept] = pupils
