@@ -13,7 +13,7 @@ CREATE TABLE cancellation_notices (
   school_id uuid NOT NULL REFERENCES schools (id),
   visit_id uuid NOT NULL,
   reason text NOT NULL CHECK (reason IN ('felt_unsafe', 'animals_not_kept_away', 'parents_absent', 'parents_too_late', 'family_declined', 'other')),
-  detail text NOT NULL DEFAULT '' CHECK (length(detail) <= 1000),
+  detail text NOT NULL DEFAULT '' CHECK (length(detail) <= 5000),
   moment text NOT NULL CHECK (moment IN ('planning', 'at_door', 'wait_limit')),
   cancelled_at timestamptz NOT NULL,
   cancelled_by uuid REFERENCES users (id),

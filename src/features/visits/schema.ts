@@ -290,7 +290,7 @@ export function approveFromForm(body: unknown): Record<string, unknown> {
  */
 export const cancelInput = z.strictObject({
   cancelReason: z.enum(cancellationReasons, { error: 'Choose why the visit is cancelled' }),
-  reason: text('The reason', 1000).default(''),
+  reason: text('The reason').default(''),
   version,
 })
 export type CancelInput = z.infer<typeof cancelInput>
