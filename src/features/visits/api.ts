@@ -324,7 +324,7 @@ export function registerVisitApi(app: FastifyInstance): void {
   defineApi(app, {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/visits/:visitId/cancel',
-    summary: 'Cancel a visit, with the reason',
+    summary: 'Cancel a visit, with the reason from the list (cancelReason) and words (reason, needed for "other"); R-CANCEL-1 sends the notice in writing',
     tag,
     access,
     params: visitParams,
