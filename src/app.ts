@@ -24,6 +24,9 @@ import { registerVisitRoutes } from './features/visits/routes.ts'
 import { registerOperationsRoutes } from './features/operations/routes.ts'
 import { registerPoliceSheetRoutes } from './features/police-sheet/routes.ts'
 import { registerConcernRoutes } from './features/concerns/routes.ts'
+import { registerCancellationRoutes } from './features/cancellations/routes.ts'
+import { registerAgreementRoutes } from './features/agreements/routes.ts'
+import { registerFeedbackRoutes } from './features/feedback/routes.ts'
 import { listenForLiveChanges, type LiveChannel } from './features/live/channel.ts'
 import { startJobRunners, type JobRunners } from './features/live/deadlines.ts'
 import { mailerFromConfig, runDelivery, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
@@ -211,6 +214,9 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerRunListRoutes(app)
   registerPoliceSheetRoutes(app)
   registerConcernRoutes(app)
+  registerCancellationRoutes(app)
+  registerAgreementRoutes(app)
+  registerFeedbackRoutes(app)
   registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)

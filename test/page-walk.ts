@@ -40,6 +40,15 @@ const ownRecord: Record<string, Finder> = {
   // A visit with a risk assessment, so its risk assessment page exists.
   visitId: 'SELECT v.id FROM visits v JOIN risk_assessments r ON r.visit_id = v.id WHERE v.school_id = :schoolId ORDER BY v.id LIMIT 1',
   token: { literal: WALK_FEED_TOKEN },
+  // Agreements (R-AGREE-1): one of the school's, or one made now with its pupil's first adult; and a letter of it.
+  agreementId: `WITH made AS (
+      INSERT INTO agreements (school_id, pupil_id, text, agreed_on, review_on, created_by_name, created_at, updated_at)
+      SELECT :schoolId, :pupilId, 'Page walk agreement', DATE '2026-11-11', DATE '2026-12-09', 'Page walk', now(), now()
+       WHERE NOT EXISTS (SELECT 1 FROM agreements WHERE school_id = :schoolId)
+      RETURNING id, school_id),
+    adult AS (INSERT INTO agreement_adults (school_id, agreement_id, contact_id) SELECT school_id, id, :contactId FROM made)
+    SELECT id FROM made UNION ALL (SELECT id FROM agreements WHERE school_id = :schoolId ORDER BY id LIMIT 1) LIMIT 1`,
+  letterId: `SELECT coalesce((SELECT id FROM letters WHERE school_id = :schoolId ORDER BY id LIMIT 1), '00000000-0000-4000-8000-000000000000')`,
   // The day of a visit: a step's name, and an open alarm (with its first step alerted) on one of the school's visits.
   step: { literal: 'arrived' },
   stepNumber: { literal: '1' },

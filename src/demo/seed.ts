@@ -1,3 +1,4 @@
+import { seedAgreementsDemo } from '../features/agreements/demo.ts'
 import type pg from 'pg'
 import { recordAudit } from '../audit/audit.ts'
 import { inTransaction, type Pool } from '../db/pool.ts'
@@ -51,7 +52,7 @@ export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset:
 export type DemoSeeder = (client: pg.PoolClient, schools: DemoSchool[], now: Date) => Promise<void>
 
 /** Features append their demo data here (called in order, in the same transaction). */
-export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo, seedConcernsDemo]
+export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo, seedConcernsDemo, seedAgreementsDemo]
 
 export function demoEmail(local: string, schoolKey: string): string {
   return `${local}@${schoolKey}.example`

@@ -162,9 +162,9 @@ describe('bad input: characters Doorstep cannot store', () => {
     before = await state()
     await refused(await head.json('POST', s.url(`/${visitId}/approve`), { note: 'Fine \ud800 go ahead' }))
     await refused(await head.json('POST', s.url(`/${visitId}/refuse`), { reason: '\udfff' }))
-    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Family moved \udc00 away' }))
-    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Family moved away', '\udfff': 'x' }))
-    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: ['Family moved away', { nested: ['\ud83d'] }] }))
+    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { cancelReason: 'other', reason: 'Family moved \udc00 away' }))
+    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { cancelReason: 'other', reason: 'Family moved away', '\udfff': 'x' }))
+    await refused(await visitor.json('POST', s.url(`/${visitId}/cancel`), { cancelReason: 'other', reason: ['Family moved away', { nested: ['\ud83d'] }] }))
     const policy = (await head.json('GET', `/api/v1/schools/${s.id}/policy`)).json() as { policy: { waits: { parentsNotPresentMinutes: number } } }
     policy.policy.waits.parentsNotPresentMinutes = 15
     await refused(await head.json('PUT', `/api/v1/schools/${s.id}/policy`, { policy: policy.policy, effectiveFrom: '2026-11-25', note: 'Shorter wait \udfff' }))
@@ -187,7 +187,7 @@ describe('bad input: characters Doorstep cannot store', () => {
       method: 'POST',
       url: `/visits/${visitId}/cancel`,
       headers: { cookie: visitor.cookie, 'content-type': 'application/json', accept: 'text/html' },
-      payload: `{"_csrf":"${visitor.csrf}","reason":"Moved \\udfff away"}`,
+      payload: `{"_csrf":"${visitor.csrf}","cancelReason":"other","reason":"Moved \\udfff away"}`,
     })
     assertPage(page, 400, /There is a problem with the request/)
     assert.match(textOf(page.body), CANNOT_STORE)
@@ -216,10 +216,10 @@ describe('bad input: characters Doorstep cannot store', () => {
       method: 'POST',
       url: `/visits/${visitId}/cancel`,
       headers: { cookie: visitor.cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      payload: `_csrf=${encodeURIComponent(visitor.csrf)}&reason=Moved%20%ED%BF%BF%20%uDFFF`,
+      payload: `_csrf=${encodeURIComponent(visitor.csrf)}&cancelReason=other&reason=Moved%20%ED%BF%BF%20%uDFFF`,
     })
     assert.equal(typed.statusCode, 303, typed.body.slice(0, 300))
-    assert.equal((await visitor.json('GET', s.url(`/${visitId}`))).json().cancelledReason, 'Moved%20%ED%BF%BF%20%uDFFF')
+    assert.equal((await visitor.json('GET', s.url(`/${visitId}`))).json().cancelledReason, 'Another reason: Moved%20%ED%BF%BF%20%uDFFF')
   })
 })
 

@@ -60,6 +60,16 @@ const HISTORY = ['headteacher', 'dsl', 'school_admin'] as const
 const LIVE = VISIT_USERS
 /** Every open alarm of the school: the people who watch visits and answer alarms. */
 const LIVE_WATCHERS = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const
+/** Cancellations in writing (R-CANCEL-1): the list for the senior staff the policies send them to (the notice on a visit: VISIT_USERS). */
+const CANCELLATION_READERS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const
+/** Agreements with parents (R-AGREE-1): the staff who see pupils' pages … */
+const AGREEMENT_KEEPERS = PUPIL_PAGES
+/** … the letters: produced and posted by the office and senior staff … */
+const LETTER_KEEPERS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt', 'office'] as const
+/** … in words only the headteacher changes. */
+const TEMPLATE_EDITORS = ['headteacher'] as const
+/** Staff feedback for the policy review (R-FEEDBACK-1): given by the visitors (VISIT_USERS, the service checks), read by the head. */
+const FEEDBACK_READERS = ['headteacher', 'associate_head'] as const
 
 /** Safeguarding concerns (R-SAFE-1, decision 0022): read and acted on by the safeguarding roles only (0010) … */
 const CONCERN_READERS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl'] as const
@@ -179,6 +189,35 @@ const matrix: Record<string, Allowed> = {
   'POST /api/v1/schools/:schoolId/visits/:visitId/approve': VISIT_USERS,
   'POST /api/v1/schools/:schoolId/visits/:visitId/refuse': VISIT_USERS,
   'POST /api/v1/schools/:schoolId/visits/:visitId/cancel': VISIT_USERS,
+  'GET /visits/:visitId/cancellation-notice.pdf': VISIT_USERS,
+  'GET /cancellations': CANCELLATION_READERS,
+  'GET /api/v1/schools/:schoolId/cancellation-notices': CANCELLATION_READERS,
+  'GET /api/v1/schools/:schoolId/visits/:visitId/cancellation-notice': VISIT_USERS,
+  'GET /pupils/:pupilId/agreements/new': AGREEMENT_KEEPERS,
+  'POST /pupils/:pupilId/agreements': AGREEMENT_KEEPERS,
+  'GET /agreements/:agreementId': AGREEMENT_KEEPERS,
+  'GET /agreements/:agreementId/review': AGREEMENT_KEEPERS,
+  'POST /agreements/:agreementId/review': AGREEMENT_KEEPERS,
+  'POST /agreements/:agreementId/letters': LETTER_KEEPERS,
+  'GET /letters': LETTER_KEEPERS,
+  'GET /letters/:letterId/letter.pdf': LETTER_KEEPERS,
+  'POST /letters/:letterId/posted': LETTER_KEEPERS,
+  'GET /letters/template': TEMPLATE_EDITORS,
+  'POST /letters/template': TEMPLATE_EDITORS,
+  'GET /api/v1/schools/:schoolId/pupils/:pupilId/agreements': AGREEMENT_KEEPERS,
+  'POST /api/v1/schools/:schoolId/pupils/:pupilId/agreements': AGREEMENT_KEEPERS,
+  'GET /api/v1/schools/:schoolId/agreements/:agreementId': AGREEMENT_KEEPERS,
+  'POST /api/v1/schools/:schoolId/agreements/:agreementId/reviews': AGREEMENT_KEEPERS,
+  'POST /api/v1/schools/:schoolId/agreements/:agreementId/letters': LETTER_KEEPERS,
+  'GET /api/v1/schools/:schoolId/letters': LETTER_KEEPERS,
+  'POST /api/v1/schools/:schoolId/letters/:letterId/posted': LETTER_KEEPERS,
+  'GET /api/v1/schools/:schoolId/letter-template': TEMPLATE_EDITORS,
+  'PUT /api/v1/schools/:schoolId/letter-template': TEMPLATE_EDITORS,
+  'GET /visits/:visitId/feedback': VISIT_USERS,
+  'POST /visits/:visitId/feedback': VISIT_USERS,
+  'GET /feedback': FEEDBACK_READERS,
+  'POST /api/v1/schools/:schoolId/visits/:visitId/feedback': VISIT_USERS,
+  'GET /api/v1/schools/:schoolId/feedback': FEEDBACK_READERS,
   'GET /visits/:visitId/briefing': VISIT_USERS,
   'GET /visits/run-list': RUN_LIST,
   'GET /visits/run-list.csv': RUN_LIST,

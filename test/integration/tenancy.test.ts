@@ -109,6 +109,26 @@ const hartonRecord: Record<string, Finder> = {
      SELECT id FROM alarm`,
   ],
 
+  // Agreements and reminder letters (R-AGREE-1): an agreement with a Harton adult, reviewed not kept, and its letter.
+  agreementId: [
+    'SELECT id FROM agreements WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `WITH agreement AS (
+       INSERT INTO agreements (school_id, pupil_id, text, agreed_on, review_on, created_by_name, created_at, updated_at)
+       VALUES (:schoolId, :pupilId, 'Harton pupil in school on time every day', DATE '2026-11-11', DATE '2026-12-09', 'Harton probe', now(), now())
+       RETURNING id, school_id),
+     adult AS (INSERT INTO agreement_adults (school_id, agreement_id, contact_id) SELECT school_id, id, :contactId FROM agreement)
+     SELECT id FROM agreement`,
+  ],
+  letterId: [
+    'SELECT id FROM letters WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `WITH review AS (
+       INSERT INTO agreement_reviews (school_id, agreement_id, outcome, review_on, next_review_on, reviewed_at, reviewed_by_name)
+       VALUES (:schoolId, :agreementId, 'not_kept', DATE '2026-11-25', DATE '2026-12-09', now(), 'Harton probe') RETURNING id, school_id, agreement_id)
+     INSERT INTO letters (school_id, agreement_id, review_id, contact_id, addressed_to, body, pdf, produced_at, produced_by_name)
+     SELECT school_id, agreement_id, id, :contactId, 'Harton parent probe', 'Dear Harton parent', '\\x25504446'::bytea, now(), 'Harton probe' FROM review
+     RETURNING id`,
+  ],
+
   // Alerts on phones: a browser in which a Harton person turned alerts on (their Web Push subscription).
   subscriptionId: [
     'SELECT id FROM push_subscriptions WHERE user_id = :userId ORDER BY id LIMIT 1',

@@ -163,7 +163,7 @@ describe('calendar feeds (R-ITIN-1)', () => {
     assert.equal(await feedStatus(ctx, first), 404, 'the old link stops when a new one is made')
     assert.equal(await feedStatus(ctx, second), 200)
 
-    await ok(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Mum has asked to come into school instead.' }))
+    await ok(await visitor.json('POST', s.url(`/${visitId}/cancel`), { cancelReason: 'other', reason: 'Mum has asked to come into school instead.' }))
     assert.ok(!(await readFeed(ctx, second)).events.some((e) => e.uid === uid(visitId)), 'a cancelled visit leaves the feed')
 
     const stopped = await visitor.post('/calendar/personal/revoke')

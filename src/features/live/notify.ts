@@ -8,7 +8,9 @@ import type pg from 'pg'
  * and a link: no names, no address, no code word (R-ITIN-2, R-CONF-1).
  */
 
-export type NotificationKind = 'alarm' | 'realert' | 'reminder' | 'office_prompt' | 'wait_limit' | 'safe' | 'test' | 'concern' | 'incident'
+export type NotificationKind =
+  | 'alarm' | 'realert' | 'reminder' | 'office_prompt' | 'wait_limit' | 'safe' | 'test'
+  | 'concern' | 'incident' | 'cancellation' | 'agreement_follow_up'
 export type NotificationPriority = 'top' | 'high' | 'normal'
 export const deliveryChannels = ['email', 'push'] as const
 export type DeliveryChannel = (typeof deliveryChannels)[number]

@@ -1,3 +1,5 @@
+import { cancellationProblem, cancellationReasonLabels, cancellationReasons, describeCancellation, type CancellationReason } from '../../domain/cancellation.ts'
+import { sendCancellationNotice } from '../cancellations/notice.ts'
 import { z } from 'zod'
 import type { Actor } from '../../audit/audit.ts'
 import { nextCheckIn, type CheckInKind } from '../../domain/check-in-schedule.ts'
@@ -84,15 +86,9 @@ export const moreTimeSchema = z.object({
 })
 export type MoreTimeInput = z.infer<typeof moreTimeSchema>
 
-export const cancelReasons = {
-  felt_unsafe: 'We felt unsafe',
-  animals_not_kept_away: 'Animals were not kept away',
-  parents_absent: 'The parents were not there',
-  parents_too_late: 'The parents were too late',
-  family_declined: 'The family declined the visit',
-  other: 'Another reason',
-} as const
-export type CancelReason = keyof typeof cancelReasons
+/** R-CANCEL-1: the one list of reasons (domain/cancellation.ts), as the door's radios show them. */
+export const cancelReasons = cancellationReasonLabels
+export type CancelReason = CancellationReason
 
 /** R-ENTRY-1 and R-TUTOR-1: what visitors confirm as they go in. */
 export const entryChecks = {
@@ -110,7 +106,7 @@ export const tutoringRooms = { living_room: 'Living room', kitchen: 'Kitchen or 
 export const stageInputSchema = z.object({
   pin: z.string().trim().max(12).optional(),
   reason: text(500).optional(),
-  cancelReason: z.enum(Object.keys(cancelReasons) as [CancelReason, ...CancelReason[]], { error: 'Choose why the visit is cancelled' }).optional(),
+  cancelReason: z.enum(cancellationReasons, { error: 'Choose why the visit is cancelled' }).optional(),
   entry: z.record(z.string(), z.boolean()).optional(),
   // Answers may be missing here: the service says what is missing, with the entry checks, all at once.
   tutoring: z
@@ -235,8 +231,7 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
       payload.reason = input.reason
     }
     if (action === 'cancel_at_door') {
-      const why = cancelReasons[input.cancelReason!]
-      change.outcomeReason = input.reason ? `${why}: ${input.reason}` : why
+      change.outcomeReason = describeCancellation(input.cancelReason!, input.reason ?? '')
       summary = `Cancelled at the door: ${change.outcomeReason}`
       payload.cancelReason = input.cancelReason
       payload.reason = input.reason ?? ''
@@ -259,6 +254,11 @@ export async function recordStage(deps: LiveDeps, viewer: Viewer, ref: { schoolI
       await recordTap(tx, viewer, kind, visitor ? 'app' : 'in_person', input)
     }
     await tx.record(`live.${action}`, summary, payload)
+    if (action === 'cancel_at_door') {
+      // R-CANCEL-1: the reason in writing to the policy's recipients, in this transaction.
+      const cancellation = { schoolId: visit.schoolId, visitId: visit.id, reason: input.cancelReason!, detail: input.reason ?? '', moment: 'at_door' as const, actor: tx.actor, policy: visit.policy }
+      await sendCancellationNotice(tx.client, cancellation, tx.record, now)
+    }
     const alarmId = pinCheck === 'duress' ? await raiseTopAlarm(tx, viewer, 'duress', 'The duress PIN was used to end the visit') : null
     if (input.clientRef) await insertTap(tx.client, visit.schoolId, visit.id, { clientRef: input.clientRef, action, at: now, byUserId: viewer.userId, alarmId })
     return { action, summary }
@@ -273,8 +273,8 @@ function stageProblems(action: LiveAction, input: StageInput, tutoring: Policy['
   const problems: Array<{ field: string; message: string }> = []
   if (action === 'hold_on_doorstep' && !input.reason) problems.push({ field: 'reason', message: 'Say why you are holding the visit on the doorstep' })
   if (action === 'cancel_at_door') {
-    if (!input.cancelReason) problems.push({ field: 'cancelReason', message: 'Choose why the visit is cancelled' })
-    if (input.cancelReason === 'other' && !input.reason) problems.push({ field: 'reason', message: 'Say why the visit is cancelled' })
+    const problem = cancellationProblem(input.cancelReason, input.reason ?? '')
+    if (problem) problems.push(problem)
   }
   if (action === 'go_in') {
     const entry = input.entry ?? {}

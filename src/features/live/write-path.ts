@@ -12,6 +12,8 @@ import { NotFoundError } from '../../web/errors.ts'
 import { insertEvent } from '../visits/repository.ts'
 import { scheduleDeadlines } from './deadlines.ts'
 import { notify } from './notify.ts'
+import { reasonForWaitLimit } from '../../domain/cancellation.ts'
+import { sendCancellationNotice } from '../cancellations/notice.ts'
 import {
   insertAlarm,
   insertSignal,
@@ -194,6 +196,13 @@ async function apply(client: pg.PoolClient, visit: LiveVisitRow, live: LiveVisit
       const reason = action.because === 'not_present' ? `The parents were not there after ${action.limitMinutes} minutes` : `The parents were more than ${action.limitMinutes} minutes late`
       await updateLiveVisit(client, visit.schoolId, visit.id, { stage: move.to.stage, stageSince: now, outcome: move.to.outcome, outcomeReason: reason }, now)
       await system('live.wait_limit', `${reason}: the visitors were told to leave; the visit is recorded as no contact`, { limitMinutes: action.limitMinutes, because: action.because })
+      // R-CANCEL-1, R-WAIT-1/2: absence after the wait is a cancellation the policy wants in writing.
+      await sendCancellationNotice(
+        client,
+        { schoolId: visit.schoolId, visitId: visit.id, reason: reasonForWaitLimit(action.because), detail: reason, moment: 'wait_limit', actor: SYSTEM, policy: visit.policy },
+        system,
+        now,
+      )
       const visitors = await visitorsOf(client, visit.schoolId, visit.id)
       await notify(client, {
         ...base,

@@ -1,3 +1,4 @@
+import { agreementsOfPupil } from '../agreements/repository.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { holdsAnyRole } from '../../domain/roles.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
@@ -215,6 +216,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     return reply.page(view('pupil'), {
       ...pupilPageContext(staff, family, clock()),
       notes,
+      agreements: await agreementsOfPupil(pool, staff.schoolId, family.pupil.id),
       flash: doneFlash(request, doneMessages),
     })
   })

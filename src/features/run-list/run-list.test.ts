@@ -25,7 +25,7 @@ describe('the run list (R-LIST-1)', () => {
     const visitor = await as(ctx, 'visitor', 'westside')
     await createDraft(visitor, s, await completePlan(ctx, s, 'Kai', (await firstAdult(ctx, s, 'Kai')), { date: DAY }))
     const cancelled = await plannedVisit(ctx, s, 'Kai', await firstAdult(ctx, s, 'Kai'))
-    await ok(await visitor.json('POST', s.url(`/${cancelled}/cancel`), { reason: 'The family moved the meeting into school.' }))
+    await ok(await visitor.json('POST', s.url(`/${cancelled}/cancel`), { cancelReason: 'other', reason: 'The family moved the meeting into school.' }))
 
     const office = await as(ctx, 'office', 'westside')
     const response = await office.get(`/visits/run-list?date=${DAY}`)

@@ -4,7 +4,7 @@ import { defineApi } from '../../web/api.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { statusLabels, visitStatuses } from '../../domain/visit-lifecycle.ts'
 import type { Visit, VisitListRow } from './repository.ts'
-import { approveInput, listFilter, planChanges, reasonInput, riskAssessmentInput, rolesOnVisit, submitInput } from './schema.ts'
+import { approveInput, cancelInput, listFilter, planChanges, reasonInput, riskAssessmentInput, rolesOnVisit, submitInput } from './schema.ts'
 import {
   approveVisit,
   cancelVisit,
@@ -324,11 +324,11 @@ export function registerVisitApi(app: FastifyInstance): void {
   defineApi(app, {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/visits/:visitId/cancel',
-    summary: 'Cancel a visit, with the reason',
+    summary: 'Cancel a visit, with the reason from the list (cancelReason) and words (reason, needed for "other"); R-CANCEL-1 sends the notice in writing',
     tag,
     access,
     params: visitParams,
-    body: reasonInput,
+    body: cancelInput,
     response: visitDetail,
     handler: async ({ request, params, body }) => {
       await cancelVisit(pool, viewerOf(request), schoolOf(request).id, params.visitId, body, clock())

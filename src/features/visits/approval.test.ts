@@ -435,9 +435,10 @@ describe('pages and the API check a decision alike (R-APPROVE-2, R-CANCEL-1)', (
       { who: head, action: 'refuse', form: { reason: '   ' }, json: { reason: '   ' }, message: 'Give the reason for refusing the visit' },
       { who: head, action: 'approve', form: { note: tooLong }, json: { note: tooLong }, message: 'The note must be 5000 characters or fewer' },
       { who: head, action: 'approve', form: { version: 'yesterday' }, json: { version: 'yesterday' }, message: 'The version of the visit must be a whole number' },
-      { who: visitor, action: 'cancel', form: { reason: tooLong }, json: { reason: tooLong }, message: 'The reason must be 5000 characters or fewer' },
-      { who: visitor, action: 'cancel', form: { reason: '' }, json: { reason: '' }, message: 'Give the reason for cancelling the visit' },
-      { who: visitor, action: 'cancel', form: { reason: ['Moved away', 'Twice'] as unknown as string }, json: { reason: ['Moved away', 'Twice'] }, message: 'The reason must be text' },
+      { who: visitor, action: 'cancel', form: { cancelReason: 'other', reason: tooLong }, json: { cancelReason: 'other', reason: tooLong }, message: 'The reason must be 5000 characters or fewer' },
+      { who: visitor, action: 'cancel', form: { cancelReason: 'other', reason: '' }, json: { cancelReason: 'other', reason: '' }, message: 'Say why the visit is cancelled' },
+      { who: visitor, action: 'cancel', form: { reason: 'Moved away' }, json: { reason: 'Moved away' }, message: 'Choose why the visit is cancelled' },
+      { who: visitor, action: 'cancel', form: { cancelReason: 'other', reason: ['Moved away', 'Twice'] as unknown as string }, json: { cancelReason: 'other', reason: ['Moved away', 'Twice'] }, message: 'The reason must be text' },
     ]
     for (const { who, action, form, json, message } of cases) {
       const page = await who.post(`/visits/${visitId}/${action}`, form)

@@ -182,7 +182,7 @@ describe('the briefing (R-BRIEF-1)', () => {
     assert.match(response.body, /id="not-approved"[^>]*role="alert"|role="alert"[^>]*id="not-approved"/)
     assert.match(page, /There is no risk assessment yet\.|Risk assessment: Not finished yet/)
 
-    await ok(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Mum will come into school on Friday.' }))
+    await ok(await visitor.json('POST', s.url(`/${visitId}/cancel`), { cancelReason: 'other', reason: 'Mum will come into school on Friday.' }))
     const cancelled = await visitor.get(`/visits/${visitId}/briefing`)
     assert.equal(cancelled.statusCode, 409)
     assert.match(textOf(cancelled.body), /This visit was cancelled, so it has no briefing\./)

@@ -1,3 +1,4 @@
+import { cancellationReasonLabels } from '../../domain/cancellation.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatDate } from '../../domain/dates.ts'
 import { londonDate } from '../../domain/hours.ts'
@@ -25,6 +26,8 @@ import {
   planChanges,
   planSectionTitles,
   planSections,
+  cancelFromForm,
+  cancelInput,
   reasonFromForm,
   reasonInput,
   riskAssessmentFromForm,
@@ -331,19 +334,19 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     return reply.redirect(`/visits/${request.params.visitId}?done=submitted`, 303)
   })
 
-  // ------------------------------------------------------------ cancelling (R-CANCEL-1 sends the reason later)
+  // ------------------------------------------------------------ cancelling (R-CANCEL-1: the reason, in writing to the policy's recipients)
   app.get<V>('/visits/:visitId/cancel', { config: { access: users } }, async (request, reply) => {
     const visit = await requireVisit(request)
-    return reply.page(view('cancel'), { title: 'Cancel the visit', visit, when: describeWhen(visit), values: {} })
+    return reply.page(view('cancel'), { title: 'Cancel the visit', visit, when: describeWhen(visit), values: {}, reasons: cancellationReasonLabels, inWriting: describeRoles(visit.policy.reporting.cancellationReasonsTo, 'and') })
   })
 
   app.post<V>('/visits/:visitId/cancel', { config: { access: users } }, async (request, reply) => {
     const visit = await requireVisit(request)
     const body = (request.body ?? {}) as Record<string, unknown>
     const failed = (status: number, errors: FieldError[]) =>
-      reply.status(status).page(view('cancel'), { title: 'Cancel the visit', visit, when: describeWhen(visit), values: body, ...errorView(errors) })
+      reply.status(status).page(view('cancel'), { title: 'Cancel the visit', visit, when: describeWhen(visit), values: body, reasons: cancellationReasonLabels, inWriting: describeRoles(visit.policy.reporting.cancellationReasonsTo, 'and'), ...errorView(errors) })
     // The API's schema: the same limits and messages (docs/decisions/0012).
-    const form = parseForm(reasonInput, reasonFromForm(body))
+    const form = parseForm(cancelInput, cancelFromForm(body))
     if (!form.ok) return failed(400, form.errors)
     try {
       await cancelVisit(pool, viewerOf(request), schoolOf(request).id, visit.id, form.data, clock())

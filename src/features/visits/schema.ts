@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { cancellationReasons } from '../../domain/cancellation.ts'
 import { asArray } from '../../web/forms.ts'
 import { normaliseClockTime } from './times.ts'
 
@@ -281,6 +282,22 @@ export const reasonInput = z.strictObject({
 export function approveFromForm(body: unknown): Record<string, unknown> {
   const form = formOf(body)
   return { loneVisitSafe: asArray(form.loneVisitSafe).includes('yes'), note: form.note ?? '', ...versionFromForm(form) }
+}
+
+/**
+ * Cancelling a visit (R-CANCEL-1): one of the reasons in domain/cancellation.ts, and words for "another reason"
+ * (the service asks for them). The same list as at the door.
+ */
+export const cancelInput = z.strictObject({
+  cancelReason: z.enum(cancellationReasons, { error: 'Choose why the visit is cancelled' }),
+  reason: text('The reason').default(''),
+  version,
+})
+export type CancelInput = z.infer<typeof cancelInput>
+
+export function cancelFromForm(body: unknown): Record<string, unknown> {
+  const form = formOf(body)
+  return { ...(form.cancelReason === undefined || form.cancelReason === '' ? {} : { cancelReason: form.cancelReason }), reason: form.reason ?? '', ...versionFromForm(form) }
 }
 
 export function reasonFromForm(body: unknown): Record<string, unknown> {

@@ -72,9 +72,13 @@ import {
   type VisitListRow,
   type VisitWarning,
 } from './repository.ts'
-import { roleOnVisitLabels, type PlanChanges, type RiskAssessmentInput, type RoleOnVisit } from './schema.ts'
+import { roleOnVisitLabels, type CancelInput, type PlanChanges, type RiskAssessmentInput, type RoleOnVisit } from './schema.ts'
 import { londonInstant, londonParts } from './times.ts'
 import { recordVisitEvent } from './events.ts'
+import { feedbackOffer } from '../feedback/service.ts'
+import { agreementKeepers } from '../agreements/service.ts'
+import { cancellationProblem, describeCancellation } from '../../domain/cancellation.ts'
+import { noticeOfVisit, sendCancellationNotice, type CancellationNotice } from '../cancellations/notice.ts'
 
 /**
  * Planning and authorising a visit (R-PURPOSE-1/2, R-APPROVE-1/2, R-RISK-1..3, R-STAFF-1..6,
@@ -662,8 +666,13 @@ function assertMayEdit(viewer: Viewer, visit: Visit): void {
  * defaults to the first pupil's main address.
  */
 export async function createVisit(pool: Pool, viewer: Viewer, schoolId: string, changes: PlanChanges, now: Date): Promise<string> {
+  return inTransaction(pool, (client) => createVisitIn(client, viewer, schoolId, changes, now))
+}
+
+/** `createVisit` in the caller's transaction: a follow-up visit drafted with the change that calls for it (R-AGREE-1). */
+export async function createVisitIn(client: pg.PoolClient, viewer: Viewer, schoolId: string, changes: PlanChanges, now: Date): Promise<string> {
   if (!holdsAnyRole(viewer.roles, visitUsers)) throw new ForbiddenError('Only staff who plan home visits can plan a visit.')
-  return inTransaction(pool, async (client) => {
+  {
     const policyVersion = await currentPolicy(client, schoolId, now)
     let plan = merge(emptyPlan, changes)
     if (changes.addressId === undefined && plan.pupilIds[0]) {
@@ -687,7 +696,7 @@ export async function createVisit(pool: Pool, viewer: Viewer, schoolId: string, 
       now,
     )
     return visitId
-  })
+  }
 }
 
 /**
@@ -814,15 +823,28 @@ export async function submitVisit(pool: Pool, viewer: Viewer, schoolId: string, 
   return (await findVisit(pool, schoolId, visitId))!
 }
 
-export async function cancelVisit(pool: Pool, viewer: Viewer, schoolId: string, visitId: string, input: { reason: string; version?: number }, now: Date): Promise<Visit> {
-  const reason = input.reason.trim()
-  if (!reason) throw new ValidationError([{ field: 'reason', message: 'Give the reason for cancelling the visit' }])
+/**
+ * Cancels a visit before it starts (R-CANCEL-1): the reason from the one list (domain/cancellation.ts); for the
+ * reasons the policies want in writing, the notice goes to the policy's recipients in the same transaction.
+ */
+export async function cancelVisit(pool: Pool, viewer: Viewer, schoolId: string, visitId: string, input: CancelInput, now: Date): Promise<Visit> {
+  const detail = input.reason.trim()
+  const problem = cancellationProblem(input.cancelReason, detail)
+  if (problem) throw new ValidationError([problem])
   await inTransaction(pool, async (client) => {
     const visit = await loadForChange(client, viewer, schoolId, visitId, input.version)
     if (!canEdit(viewer, visit)) throw new ForbiddenError('Only the staff going on this visit, the person who planned it and senior leaders can cancel it.')
     const status = move(visit.status, 'cancel')
+    const reason = describeCancellation(input.cancelReason, detail)
+    const actor = actorOf(viewer)
     await writeVisit(client, schoolId, visitId, { status, cancelledReason: reason }, now)
-    await record(client, visit, actorOf(viewer), 'cancelled', `Cancelled: ${reason}`, { reason, from: visit.status }, now)
+    await record(client, visit, actor, 'cancelled', `Cancelled: ${reason}`, { reason, cancelReason: input.cancelReason, from: visit.status }, now)
+    await sendCancellationNotice(
+      client,
+      { schoolId, visitId, reason: input.cancelReason, detail, moment: 'planning', actor, policy: visit.policy },
+      (kind, summary, payload) => record(client, visit, actor, kind, summary, payload, now),
+      now,
+    )
   })
   return (await findVisit(pool, schoolId, visitId))!
 }
@@ -1280,6 +1302,8 @@ export type VisitView = {
   approval: ApprovalPicture
   families: Array<{ pupilId: string; name: string; decline: Decline | null; agencies: Agency[] }>
   hazards: Hazard[]
+  /** R-CANCEL-1: the written notice of its cancellation, if one was sent. */
+  cancellationNotice: CancellationNotice | null
   may: {
     edit: boolean
     submit: boolean
@@ -1291,6 +1315,10 @@ export type VisitView = {
     readBriefing: boolean
     /** Going on the visit: they will read the code word once it is approved. */
     seeCodeWordOnApproval: boolean
+    /** R-FEEDBACK-1: they went on it, it has ended, and they have not answered the questions yet. */
+    giveFeedback: boolean
+    /** R-AGREE-1: record an agreement made with the family on this visit. */
+    recordAgreement: boolean
   }
 }
 
@@ -1333,6 +1361,7 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
     approval,
     families,
     hazards: visit.addressId ? await hazardsForAddress(pool, schoolId, visit.addressId) : [],
+    cancellationNotice: visit.status === 'cancelled' || visit.status === 'in_progress' ? await noticeOfVisit(pool, schoolId, visitId) : null,
     may: {
       edit: editable,
       submit: editable && visit.status === 'draft',
@@ -1343,6 +1372,8 @@ export async function viewVisit(pool: Pool, viewer: Viewer, schoolId: string, vi
       seeCodeWord,
       seeCodeWordOnApproval: seesCodeWordOnApproval(viewer, visit),
       readBriefing: canReadBriefing(viewer, visit) && visit.status !== 'refused' && visit.status !== 'cancelled',
+      giveFeedback: isOnVisit(viewer, visit) && (visit.status === 'completed' || visit.status === 'cancelled') && (await feedbackOffer(pool, viewer, schoolId, visitId)).mayGive,
+      recordAgreement: (visit.status === 'in_progress' || visit.status === 'completed') && holdsAnyRole(viewer.roles, agreementKeepers),
     },
   }
 }
