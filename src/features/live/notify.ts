@@ -8,7 +8,7 @@ import type pg from 'pg'
  * and a link: no names, no address, no code word (R-ITIN-2, R-CONF-1).
  */
 
-export type NotificationKind = 'alarm' | 'realert' | 'reminder' | 'office_prompt' | 'wait_limit' | 'safe' | 'test'
+export type NotificationKind = 'alarm' | 'realert' | 'reminder' | 'office_prompt' | 'wait_limit' | 'safe' | 'test' | 'digest'
 export type NotificationPriority = 'top' | 'high' | 'normal'
 export const deliveryChannels = ['email', 'push'] as const
 export type DeliveryChannel = (typeof deliveryChannels)[number]
