@@ -90,6 +90,8 @@ export type RecordPage = {
   record: VisitRecord | null
   choices: PresentChoice[]
   mayWrite: boolean
+  /** May add follow-up actions to the visit (the record's writers, even once it is complete). */
+  mayAddActions: boolean
   seesConcerns: boolean
   closure: Closure
   closureLabel: string
@@ -102,6 +104,8 @@ export type RecordPage = {
   owners: Array<{ id: string; name: string }>
   /** The times to show in the form: the record's, else the day's live events, else the plan. */
   prefill: { arrivedAt: string; leftAt: string }
+  /** Today in the UK (YYYY-MM-DD): actions due before it are overdue. */
+  today: string
 }
 
 /** Everything the record page, the visit page's panel and the API show; audits a read of its concerns. */
@@ -133,6 +137,7 @@ export async function recordPage(pool: Pool, viewer: Viewer, schoolId: string, v
       record: record && !concerns ? { ...record, concerns: '' } : record,
       choices,
       mayWrite: canEdit(viewer, visit) && mayWriteRecord(ended) && record?.status !== 'completed',
+      mayAddActions: canEdit(viewer, visit),
       seesConcerns: concerns,
       closure,
       closureLabel: closureLabels[closure.state],
@@ -143,6 +148,7 @@ export async function recordPage(pool: Pool, viewer: Viewer, schoolId: string, v
       cardLeftAt: cardLeft.rows[0]?.at ?? null,
       actions,
       owners,
+      today: londonDate(now),
       prefill: { arrivedAt: timeOf(record ? record.arrivedAt : ended.arrivedAt), leftAt: timeOf(record ? record.leftAt : ended.leftAt) },
     }
   })
@@ -338,4 +344,30 @@ export async function overdueCounts(client: pg.PoolClient | Pool, schoolId: stri
   const awaiting = await recordsAwaiting(client, schoolId)
   const actions = await listActions(client, schoolId, { overdueOn: londonDate(now) })
   return { records: awaiting.filter((row) => row.dueAt.getTime() < now.getTime()).length, actions: actions.length }
+}
+
+/** The home page's panel: what is overdue (for the DSL team and the head) and one's own overdue actions. */
+export async function homeFollowUps(db: Db, viewer: Viewer, schoolId: string, now: Date): Promise<FollowUpOverview & { myOverdue: number }> {
+  const overview = await followUpOverview(db, viewer, schoolId, now)
+  return { ...overview, myOverdue: overview.myActions.filter((action) => action.dueOn < overview.today).length }
+}
+
+export type AfterVisit = { closure: Closure; closureLabel: string; dueAt: Date | null; overdue: boolean; mayWrite: boolean; record: boolean; cardOffered: boolean }
+
+/** The visit page's "after the visit" part, once the visitors have gone out; undefined before. Reads no concerns. */
+export async function afterVisitOf(db: Db, viewer: Viewer, visit: Visit, now: Date): Promise<AfterVisit | undefined> {
+  const ended = await endedVisit(db, visit.schoolId, visit.id)
+  if (!ended || !mayWriteRecord(ended)) return undefined
+  const record = await findRecord(db, visit.schoolId, visit.id)
+  const closure = closureOf(ended, record)
+  const dueAt = ended.endedAt && ended.status !== 'in_progress' ? recordDueAt(ended.endedAt, ended.completeWithinHours) : null
+  return {
+    closure,
+    closureLabel: closureLabels[closure.state],
+    dueAt,
+    overdue: isRecordOverdue(ended, record, dueAt, now),
+    mayWrite: canEdit(viewer, visit) && record?.status !== 'completed',
+    record: record !== null,
+    cardOffered: cardOffered(ended.outcome),
+  }
 }
