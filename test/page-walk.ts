@@ -40,6 +40,9 @@ const ownRecord: Record<string, Finder> = {
   // A visit with a risk assessment, so its risk assessment page exists.
   visitId: 'SELECT v.id FROM visits v JOIN risk_assessments r ON r.visit_id = v.id WHERE v.school_id = :schoolId ORDER BY v.id LIMIT 1',
   token: { literal: WALK_FEED_TOKEN },
+  // After the visit (R-FOLLOW-1): a follow-up action about one of the school's pupils.
+  actionId: `INSERT INTO follow_up_actions (school_id, pupil_id, description, owner_user_id, due_on, created_by_name, created_at)
+             SELECT :schoolId, :pupilId, 'Page walk follow-up', :userId, DATE '2026-12-01', 'Page walk', now() RETURNING id`,
   // The day of a visit: a step's name, and an open alarm (with its first step alerted) on one of the school's visits.
   step: { literal: 'arrived' },
   stepNumber: { literal: '1' },

@@ -7,6 +7,7 @@ import { adoptPreset } from '../features/policy/service.ts'
 import { seedPupils } from '../features/pupils/demo.ts'
 import { seedReadinessDemo } from '../features/readiness/demo.ts'
 import { seedVisitsDemo } from '../features/visits/demo.ts'
+import { seedRecordsDemo } from '../features/records/demo.ts'
 
 /**
  * Demo data: one trust with five schools, one per seed policy, and staff in every role.
@@ -50,7 +51,7 @@ export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset:
 export type DemoSeeder = (client: pg.PoolClient, schools: DemoSchool[], now: Date) => Promise<void>
 
 /** Features append their demo data here (called in order, in the same transaction). */
-export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo]
+export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo, seedRecordsDemo]
 
 export function demoEmail(local: string, schoolKey: string): string {
   return `${local}@${schoolKey}.example`

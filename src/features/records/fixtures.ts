@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import type { Agent, TestApp } from '../../../test/helpers.ts'
+import type { Agent } from '../../../test/helpers.ts'
+import type { FixedClock } from '../../../test/clock.ts'
 import { at } from '../live/fixtures.ts'
 
 /**
@@ -15,7 +16,7 @@ async function step(visitor: Agent, visitId: string, name: string, form: Record<
   assert.equal(response.statusCode, 303, `${name}: ${response.body.slice(0, 400)}`)
 }
 
-export async function goOnVisit(ctx: TestApp, visitor: Agent, visitId: string, how: 'contact' | 'no_contact'): Promise<void> {
+export async function goOnVisit(ctx: { clock: FixedClock }, visitor: Agent, visitId: string, how: 'contact' | 'no_contact'): Promise<void> {
   ctx.clock.set(at('13:30'))
   await step(visitor, visitId, 'sign-out')
   ctx.clock.set(at('13:58'))

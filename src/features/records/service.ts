@@ -3,7 +3,7 @@ import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
 import { londonDate } from '../../domain/hours.ts'
 import { holdsAnyRole, safeguardingRoles, type SchoolRole } from '../../domain/roles.ts'
-import { visitOutcomeLabels } from '../../domain/visit-lifecycle.ts'
+import { plannedStatuses, visitOutcomeLabels } from '../../domain/visit-lifecycle.ts'
 import {
   cardOffered,
   closureLabels,
@@ -236,7 +236,10 @@ export async function homeVisitCard(pool: Pool, viewer: Viewer, schoolId: string
     const visit = await visibleVisit(client, viewer, schoolId, visitId)
     if (!canEdit(viewer, visit)) throw new ForbiddenError('Only the staff on the visit, whoever planned it and senior staff can print its home visit card.')
     const ended = (await endedVisit(client, schoolId, visitId))!
-    if (!cardOffered(ended.outcome) && !(ended.status === 'in_progress')) throw new ConflictError('A home visit card is for a visit where no parent was reached at the door.')
+    // Printed before the visit to take along, or after it when no parent was reached: never for a draft,
+    // refused visit or one cancelled before anyone went.
+    const planned = (plannedStatuses as readonly string[]).includes(ended.status)
+    if (!planned && !cardOffered(ended.outcome)) throw new ConflictError('A home visit card is for a planned visit, or one where no parent was reached at the door.')
     const school = (await client.query<{ name: string; phone: string | null; address: string | null }>('SELECT name, phone, address FROM schools WHERE id = $1', [schoolId])).rows[0]!
     const at = ended.arrivedAt ?? visit.plannedStart ?? now
     await recordAudit(client, { schoolId, actor: actor(viewer), action: 'visit.card_printed', subjectType: 'visit', subjectId: visitId, summary: 'Printed a home visit card' }, now)
