@@ -11,7 +11,7 @@ import { registerRecordApi } from './api.ts'
 import { possibleOwners } from './repository.ts'
 import { renderHomeVisitCardPdf } from './card-pdf.ts'
 import { actionDoneInput, actionFieldId, actionFromForm, actionInput, OTHER_ROWS, recordFieldId, recordFromForm, recordInput } from './schema.ts'
-import { addAction, completeAction, followUpOverview, homeVisitCard, recordCardLeft, recordPage, saveRecord, visibleAction, type RecordPage } from './service.ts'
+import { addAction, completeAction, followUpOverview, homeVisitCard, recordCardLeft, recordChoices, recordPage, saveRecord, visibleAction, type RecordPage } from './service.ts'
 
 type V = { Params: { visitId: string } }
 type P = { Params: { pupilId: string } }
@@ -59,11 +59,11 @@ export function registerRecordRoutes(app: FastifyInstance): void {
     const schoolId = schoolOf(request).id
     const { visitId } = request.params
     const wantsJson = String(request.headers.accept ?? '').includes('application/json')
-    const before = await recordPage(pool, viewer, schoolId, visitId, clock(), 'saving the record')
-    const { input, intent, otherRows } = recordFromForm(request.body, before.choices)
+    const { input, intent, otherRows } = recordFromForm(request.body, await recordChoices(pool, viewer, schoolId, visitId))
     const body = (request.body ?? {}) as Record<string, unknown>
-    const fail = (statusCode: number, errors: FieldError[]) => {
+    const fail = async (statusCode: number, errors: FieldError[]) => {
       if (wantsJson) return reply.status(statusCode).send({ saved: false, errors })
+      const before = await recordPage(pool, viewer, schoolId, visitId, clock(), 'saving the record')
       return reply.status(statusCode).page(view('record'), {
         ...recordContext(before),
         values: body,

@@ -154,6 +154,12 @@ export async function recordPage(pool: Pool, viewer: Viewer, schoolId: string, v
   })
 }
 
+/** The people the record form offers, for turning a submitted form into the record (reads no concerns). */
+export async function recordChoices(pool: Pool, viewer: Viewer, schoolId: string, visitId: string): Promise<PresentChoice[]> {
+  const visit = await visibleVisit(pool, viewer, schoolId, visitId)
+  return presentChoices(pool, visit)
+}
+
 export type SaveOutcome = { record: VisitRecord; completed: boolean }
 
 /**
