@@ -55,7 +55,7 @@ export function closureOf(visit: VisitForRecord, record: { status: RecordStatus 
 }
 
 export const closureLabels: Record<Closure['state'], string> = {
-  not_ended: 'Not over yet',
+  not_ended: 'The visit is not over yet: its record can be started now',
   closed_without_record: 'Closed: nobody went, so no record is needed',
   awaiting_record: 'Waiting for its visit record',
   closed: 'Closed: the visit record is complete',
