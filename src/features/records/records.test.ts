@@ -392,3 +392,15 @@ describe('the records API (R-REC-1, R-REC-3, R-FOLLOW-1)', () => {
     }
   })
 })
+
+describe('the demo after visits', () => {
+  it('R-REC-1 R-FOLLOW-1 King’s Academy Gomer’s DSL sees the demo’s overdue record and action on the home page, and a closed visit in a chronology', async (t) => {
+    const ctx = await testApp(t)
+    const dsl = await signIn(ctx, 'dsl@kings-gomer.example')
+    const home = textOf((await dsl.get('/')).body)
+    assert.match(home, /After visits 1 visit record is overdue 1 follow-up action is overdue/)
+    const { rows } = await ctx.pool.query<{ id: string }>(`SELECT id FROM pupils WHERE first_name = 'Aleksander' AND last_name = 'Nowak'`)
+    const pupil = textOf((await dsl.get(`/pupils/${rows[0]!.id}`)).body)
+    assert.match(pupil, /Chronology Home visit .* Visit record .*Present: Mrs Agnieszka Nowak \(Mother\).* Follow-up action/)
+  })
+})
