@@ -7,6 +7,7 @@ import { DataDirInUseError, takeOverStopSignals } from './db/embedded.ts'
 import { DEMO_PASSWORD, isEmpty, seedDemo } from './demo/seed.ts'
 import { systemClock } from './clock.ts'
 import { sweepExpired } from './features/auth/sweep.ts'
+import { startDigestSchedule } from './features/records/digest.ts'
 
 /** The process: read config, open the database, seed the demo, listen, stop cleanly on signals. */
 const say = (message: string) => console.log(`[doorstep] ${message}`)
@@ -23,6 +24,7 @@ try {
 let database: Database | undefined
 let app: FastifyInstance | undefined
 let sweeper: NodeJS.Timeout | undefined
+let stopDigests: (() => void) | undefined
 let stopping = false
 
 // SIGTERM or Ctrl-C at any moment, even during start-up: let start-up settle, close the app,
@@ -40,6 +42,7 @@ const stop = async (signal: string) => {
   force.unref()
   await started.catch(() => {})
   clearInterval(sweeper)
+  stopDigests?.()
   await app?.close().catch((error: unknown) => console.error(error))
   await database?.close().catch((error: unknown) => console.error(error))
   say('Stopped')
@@ -90,6 +93,8 @@ async function start(): Promise<void> {
   if (stopping) return
   sweeper = setInterval(() => void sweep(pool).catch((error: unknown) => app?.log.error({ err: error }, 'sweeping expired sessions failed')), 3_600_000)
   sweeper.unref()
+  // The daily digests of overdue visit records and follow-up actions (R-REC-1, R-FOLLOW-1).
+  stopDigests = startDigestSchedule(pool, systemClock, (error: unknown) => app?.log.error({ err: error }, 'sending the daily digests failed'))
   const address = new URL(await app.listen({ port: config.port, host: config.host }))
   // The address people use is PUBLIC_URL; when it is not this machine on this port, show both.
   const here = ['localhost', '127.0.0.1', '[::1]'].includes(config.publicUrl.hostname) && config.publicUrl.port === address.port

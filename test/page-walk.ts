@@ -49,6 +49,9 @@ const ownRecord: Record<string, Finder> = {
     adult AS (INSERT INTO agreement_adults (school_id, agreement_id, contact_id) SELECT school_id, id, :contactId FROM made)
     SELECT id FROM made UNION ALL (SELECT id FROM agreements WHERE school_id = :schoolId ORDER BY id LIMIT 1) LIMIT 1`,
   letterId: `SELECT coalesce((SELECT id FROM letters WHERE school_id = :schoolId ORDER BY id LIMIT 1), '00000000-0000-4000-8000-000000000000')`,
+  // After the visit (R-FOLLOW-1): a follow-up action about one of the school's pupils.
+  actionId: `INSERT INTO follow_up_actions (school_id, pupil_id, description, owner_user_id, due_on, created_by_name, created_at)
+             SELECT :schoolId, :pupilId, 'Page walk follow-up', :userId, DATE '2026-12-01', 'Page walk', now() RETURNING id`,
   // The day of a visit: a step's name, and an open alarm (with its first step alerted) on one of the school's visits.
   step: { literal: 'arrived' },
   stepNumber: { literal: '1' },

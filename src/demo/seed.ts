@@ -9,6 +9,7 @@ import { seedPupils } from '../features/pupils/demo.ts'
 import { seedReadinessDemo } from '../features/readiness/demo.ts'
 import { seedVisitsDemo } from '../features/visits/demo.ts'
 import { seedConcernsDemo } from '../features/concerns/demo.ts'
+import { seedRecordsDemo } from '../features/records/demo.ts'
 
 /**
  * Demo data: one trust with five schools, one per seed policy, and staff in every role.
@@ -52,7 +53,7 @@ export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset:
 export type DemoSeeder = (client: pg.PoolClient, schools: DemoSchool[], now: Date) => Promise<void>
 
 /** Features append their demo data here (called in order, in the same transaction). */
-export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo, seedConcernsDemo, seedAgreementsDemo]
+export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo, seedRecordsDemo, seedConcernsDemo, seedAgreementsDemo]
 
 export function demoEmail(local: string, schoolKey: string): string {
   return `${local}@${schoolKey}.example`

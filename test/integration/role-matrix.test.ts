@@ -355,6 +355,30 @@ const matrix: Record<string, Allowed> = {
   'POST /api/v1/schools/:schoolId/visits/:visitId/incidents': CONCERN_RAISERS,
   'GET /api/v1/schools/:schoolId/incidents/:incidentId': CONCERN_RAISERS,
   'POST /api/v1/schools/:schoolId/incidents/:incidentId/risk-review': RISK_REVIEWERS,
+  // After the visit (R-REC-1..3, R-FOLLOW-1, decision 0021): the visit users reach the record pages; the service lets
+  // in whoever sees the visit to read and its staff, planner and senior staff to write. Pupils' chronology and
+  // actions: the pupil pages' roles. Concerns in a record only for the safeguarding roles and the visit's staff.
+  'GET /visits/:visitId/record': VISIT_USERS,
+  'POST /visits/:visitId/record': VISIT_USERS,
+  'GET /visits/:visitId/card.pdf': VISIT_USERS,
+  'POST /visits/:visitId/card-left': VISIT_USERS,
+  'POST /visits/:visitId/actions': VISIT_USERS,
+  'POST /pupils/:pupilId/actions': PUPIL_PAGES,
+  'POST /actions/:actionId/done': VISIT_USERS,
+  'GET /follow-ups': VISIT_USERS,
+  'GET /visits/:visitId/record/export.txt': VISIT_USERS,
+  'GET /visits/:visitId/record/export.csv': VISIT_USERS,
+  'GET /pupils/:pupilId/chronology.txt': PUPIL_PAGES,
+  'GET /pupils/:pupilId/chronology.csv': PUPIL_PAGES,
+  'GET /api/v1/schools/:schoolId/visits/:visitId/record': VISIT_USERS,
+  'PUT /api/v1/schools/:schoolId/visits/:visitId/record': VISIT_USERS,
+  'POST /api/v1/schools/:schoolId/visits/:visitId/record/complete': VISIT_USERS,
+  'POST /api/v1/schools/:schoolId/visits/:visitId/card-left': VISIT_USERS,
+  'GET /api/v1/schools/:schoolId/pupils/:pupilId/chronology': PUPIL_PAGES,
+  'GET /api/v1/schools/:schoolId/follow-ups': VISIT_USERS,
+  'POST /api/v1/schools/:schoolId/visits/:visitId/actions': VISIT_USERS,
+  'POST /api/v1/schools/:schoolId/pupils/:pupilId/actions': PUPIL_PAGES,
+  'POST /api/v1/schools/:schoolId/actions/:actionId/done': VISIT_USERS,
 }
 
 const keyOf = (route: { method: string; url: string }) => `${route.method} ${route.url}`

@@ -95,6 +95,13 @@ const hartonRecord: Record<string, Finder> = {
      SELECT id FROM visit`,
   ],
 
+  // After the visit (R-FOLLOW-1): a follow-up action about the Harton pupil.
+  actionId: [
+    'SELECT id FROM follow_up_actions WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `INSERT INTO follow_up_actions (school_id, pupil_id, description, owner_user_id, due_on, created_by_name, created_at)
+     VALUES (:schoolId, :pupilId, 'Harton follow-up probe', :userId, DATE '2026-12-01', 'Harton DSL', now()) RETURNING id`,
+  ],
+
   // The day of a visit: a step's name (not a record) and an alarm on a Harton visit, with its first step alerted.
   step: { literal: 'arrived' },
   stepNumber: { literal: '1' },

@@ -4,4 +4,4 @@
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
   CHECK (kind IN ('alarm', 'realert', 'reminder', 'office_prompt', 'wait_limit', 'safe', 'test',
-                  'concern', 'incident', 'cancellation', 'agreement_follow_up'));
+                  'concern', 'incident', 'cancellation', 'agreement_follow_up', 'digest'));

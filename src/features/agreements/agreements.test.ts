@@ -108,11 +108,11 @@ describe('agreements and reminder letters', () => {
 
     // R-REC-3: the chronology sources list the agreement, its review and the letters.
     const viewer = { userId: await userId(ctx.pool, 'dsl@westside.example'), roles: ['dsl' as const] }
-    const entries = [...(await agreementChronology(ctx.pool, maja.schoolId, maja.pupilId, viewer)), ...(await letterChronology(ctx.pool, maja.schoolId, maja.pupilId, viewer))]
+    const entries = [...(await agreementChronology(ctx.pool, maja.schoolId, maja.pupilId, viewer, ctx.clock())), ...(await letterChronology(ctx.pool, maja.schoolId, maja.pupilId, viewer, ctx.clock()))]
     assert.ok(entries.some((e) => e.category === 'Agreement' && e.what.includes('8:45') && e.href === `/agreements/${agreementId}`))
     assert.ok(entries.some((e) => e.category === 'Agreement review' && e.what.startsWith('Not kept')))
     assert.ok(entries.some((e) => e.category === 'Letter' && e.what === 'Reminder letter to Mr Paweł Wiśniewski about an agreement not kept' && e.actions.startsWith('Posted')))
-    assert.deepEqual(await cancellationChronology(ctx.pool, maja.schoolId, maja.pupilId, viewer), [])
+    assert.deepEqual(await cancellationChronology(ctx.pool, maja.schoolId, maja.pupilId, viewer, ctx.clock()), [])
   })
 
   it('R-AGREE-1 continued failure: the second not-kept review drafts a follow-up visit with the agreement’s history, and tells the head', async (t) => {

@@ -1,19 +1,13 @@
-import type { Db } from '../../db/pool.ts'
 import { formatDate } from '../../domain/dates.ts'
-import type { SchoolRole } from '../../domain/roles.ts'
+import type { ChronologyEntry, ChronologySource } from '../chronology/types.ts'
 import { noticesOfPupil } from '../cancellations/notice.ts'
 import { agreementsOfPupil, lettersOfPupil, reviewsOfPupil } from './repository.ts'
 
 /**
- * This feature's entries in a pupil's chronology (R-REC-3). The types are the chronology feature's
- * (src/features/chronology, built alongside): declared here the same, so the lead can point these at them.
+ * This feature's entries in a pupil's chronology (R-REC-3; the types are src/features/chronology's).
  * Agreements, their letters and cancellations are not safeguarding detail: every role that reads the pupil's
  * page reads these entries (the chronology itself decides who reads the pupil's page).
  */
-export type ChronologyEntry = { at: Date; category: string; who: string; what: string; actions: string; href?: string }
-export type ChronologyViewer = { userId: string; roles: readonly SchoolRole[] }
-export type ChronologySource = (db: Db, schoolId: string, pupilId: string, viewer: ChronologyViewer) => Promise<ChronologyEntry[]>
-
 
 /** Each agreement when it was made, and each of its reviews. */
 export const agreementChronology: ChronologySource = async (db, schoolId, pupilId) => {

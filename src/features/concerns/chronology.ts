@@ -1,20 +1,18 @@
 import pg from 'pg'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Db } from '../../db/pool.ts'
-import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole } from '../../domain/roles.ts'
+import type { ChronologyEntry, ChronologySource, ChronologyViewer } from '../chronology/types.ts'
 import { listConcerns, listIncidents } from './repository.ts'
 import { concernActionKinds, concernCategories, incidentKinds } from './schema.ts'
 import { concernReaders, incidentReaders } from './service.ts'
 
 /**
  * Concerns and incidents in a pupil's chronology (R-REC-3). The shapes are the chronology's own
- * (src/features/chronology, on the records branch): the lead joins the two at merge.
+ * (src/features/chronology/types.ts).
  * A concern's detail is only for the safeguarding roles, and their reading of it is audited; anyone
  * else sees that a concern was recorded and who to ask.
  */
-export type ChronologyEntry = { at: Date; category: string; who: string; what: string; actions: string; href?: string }
-export type ChronologyViewer = { userId: string; roles: readonly SchoolRole[] }
-export type ChronologySource = (db: Db, schoolId: string, pupilId: string, viewer: ChronologyViewer) => Promise<ChronologyEntry[]>
 
 const ukDateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' })
 
@@ -27,7 +25,7 @@ async function inOne<T>(db: Db, work: (client: pg.PoolClient) => Promise<T>): Pr
  * A pupil's concerns. `now` is when the reading is recorded in the audit history: pass the app's clock
  * (the chronology page does); without it the database's time is used.
  */
-export async function concernChronology(db: Db, schoolId: string, pupilId: string, viewer: ChronologyViewer, now?: Date): Promise<ChronologyEntry[]> {
+export async function concernChronology(db: Db, schoolId: string, pupilId: string, viewer: ChronologyViewer, now: Date): Promise<ChronologyEntry[]> {
   const full = holdsAnyRole(viewer.roles, concernReaders)
   return inOne(db, async (client) => {
     const concerns = await listConcerns(client, schoolId, { pupilId })
@@ -44,7 +42,7 @@ export async function concernChronology(db: Db, schoolId: string, pupilId: strin
         subjectId: pupilId,
         summary: `Viewed ${concerns.length === 1 ? 'a safeguarding concern' : `${concerns.length} safeguarding concerns`} in a pupil’s chronology`,
         change: { how: 'chronology', concernIds: concerns.map((c) => c.id) },
-      }, now ?? (await client.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now)
+      }, now)
     }
     return concerns.map((c) => {
       const told = c.kind === 'disclosure' ? ` The child said: “${c.childWords}”` : ''

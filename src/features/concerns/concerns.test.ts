@@ -267,7 +267,7 @@ describe('incidents', () => {
     // Others on the school's staff who were not named read nothing of it.
     const office = await signIn(ctx, 'office@westside.example')
     assert.equal((await office.get(`/incidents/${incidentId}`)).statusCode, 403)
-    const entries = await incidentChronology(ctx.pool, visit.schoolId, visit.pupilId, { userId: await userId(ctx.pool, 'office@westside.example'), roles: ['office'] })
+    const entries = await incidentChronology(ctx.pool, visit.schoolId, visit.pupilId, { userId: await userId(ctx.pool, 'office@westside.example'), roles: ['office'] }, ctx.clock())
     assert.deepEqual(entries.map((e) => e.what), ['Incident on a home visit recorded — see the headteacher'])
   })
 

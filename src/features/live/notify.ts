@@ -10,7 +10,7 @@ import type pg from 'pg'
 
 export type NotificationKind =
   | 'alarm' | 'realert' | 'reminder' | 'office_prompt' | 'wait_limit' | 'safe' | 'test'
-  | 'concern' | 'incident' | 'cancellation' | 'agreement_follow_up'
+  | 'concern' | 'incident' | 'cancellation' | 'agreement_follow_up' | 'digest'
 export type NotificationPriority = 'top' | 'high' | 'normal'
 export const deliveryChannels = ['email', 'push'] as const
 export type DeliveryChannel = (typeof deliveryChannels)[number]

@@ -7,6 +7,8 @@ import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { registerPupilApi } from './api.ts'
+import { pupilFollowUpContext } from '../records/pupil-page.ts'
+import { viewerOf } from '../visits/service.ts'
 import { ImportRejected, MAX_IMPORT_ROWS, importColumns, importPupils, requiredColumns } from './import.ts'
 import { adultsAtSameAddress, findAgency, findDecline, findPupilAddress, listPupils, type Family } from './repository.ts'
 import {
@@ -110,6 +112,8 @@ const doneMessages: Record<string, string> = {
   'hazard-removed': 'Hazard removed.',
   'decline-recorded': 'Decline recorded. It will be shown before anyone plans a visit.',
   'decline-withdrawn': 'Decline withdrawn.',
+  'action-added': 'Follow-up action added.',
+  'action-done': 'Follow-up action marked done.',
 }
 
 export function registerPupilRoutes(app: FastifyInstance): void {
@@ -215,6 +219,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     const notes = mayReadRestrictedNotes(staff) ? await readRestrictedNotes(pool, staff, family.pupil.id, clock()) : undefined
     return reply.page(view('pupil'), {
       ...pupilPageContext(staff, family, clock()),
+      ...(await pupilFollowUpContext(pool, viewerOf(request), staff.schoolId, family.pupil.id, clock())),
       notes,
       agreements: await agreementsOfPupil(pool, staff.schoolId, family.pupil.id),
       flash: doneFlash(request, doneMessages),

@@ -1,4 +1,5 @@
 import { cancellationReasonLabels } from '../../domain/cancellation.ts'
+import { afterVisitOf } from '../records/service.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatDate } from '../../domain/dates.ts'
 import { londonDate } from '../../domain/hours.ts'
@@ -298,6 +299,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     // while the visit is out, and on its day before they leave.
     const onItsDay = visit.status === 'in_progress' || (visit.status === 'approved' && visit.plannedStart !== null && londonDate(visit.plannedStart) === londonDate(now))
     const live = onItsDay ? await liveViewOf(pool, viewer, visit.schoolId, visit.id, now) : undefined
+    const afterVisit = await afterVisitOf(pool, viewer, visit, now)
     return reply.status(status).page(view('visit'), {
       title: `Visit: ${visit.pupils.map((p) => p.name).join(', ') || 'no pupils yet'}`,
       page,
@@ -310,6 +312,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       raFields: visit.policy.riskAssessment.requiredFields.map((id) => ({ id, label: riskAssessmentFields[id] })),
       flash: doneFlash(request, doneMessages),
       live: live && (live.isVisitor || live.isWatcher) ? live : undefined,
+      afterVisit,
       ...extra,
     })
   }
