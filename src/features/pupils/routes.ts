@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
+import { pupilAttendanceSection } from '../attendance/routes.ts'
 import { registerPupilApi } from './api.ts'
 import { ImportRejected, MAX_IMPORT_ROWS, importColumns, importPupils, requiredColumns } from './import.ts'
 import { adultsAtSameAddress, findAgency, findDecline, findPupilAddress, listPupils, type Family } from './repository.ts'
@@ -215,6 +216,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     return reply.page(view('pupil'), {
       ...pupilPageContext(staff, family, clock()),
       notes,
+      attendance: await pupilAttendanceSection(pool, staff, family.pupil.id, clock()),
       flash: doneFlash(request, doneMessages),
     })
   })
