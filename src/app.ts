@@ -18,6 +18,7 @@ import { registerPolicyRoutes } from './features/policy/routes.ts'
 import { registerPushRoutes } from './features/push/routes.ts'
 import { registerPupilRoutes } from './features/pupils/routes.ts'
 import { registerAttendanceRoutes } from './features/attendance/routes.ts'
+import { registerGovernanceRoutes } from './features/governance/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
@@ -205,6 +206,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerReadinessRoutes(app)
   registerPupilRoutes(app)
   registerAttendanceRoutes(app)
+  registerGovernanceRoutes(app)
   registerVisitRoutes(app)
   registerLiveRoutes(app)
   registerBoardRoutes(app)

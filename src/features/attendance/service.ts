@@ -49,11 +49,12 @@ export type SchoolFlags = { asOf: string | undefined; pupils: FlaggedPupil[]; co
 
 const noCounts = (): Record<FlagKind, number> => ({ policy_below: 0, policy_falling: 0, severe: 0, persistent: 0, penalty_notice: 0 })
 
-/** Every pupil the school's marks flag, as of the last day imported (up to `at`). */
-export async function schoolFlags(db: Db, schoolId: string, at: Date): Promise<SchoolFlags> {
+/** Every pupil the school's marks flag, as of the last day imported (up to `at`, or up to `upTo` for a report's period). */
+export async function schoolFlags(db: Db, schoolId: string, at: Date, upTo?: string): Promise<SchoolFlags> {
   const { policy } = await currentPolicy(db, schoolId, at)
   const referral = referralOf(policy)
-  const asOf = await latestMarkDate(db, schoolId, ukToday(at))
+  const today = ukToday(at)
+  const asOf = await latestMarkDate(db, schoolId, upTo && upTo < today ? upTo : today)
   if (!asOf) return { asOf, pupils: [], counts: noCounts(), pupilsWithMarks: 0, year: undefined, referral }
   const marks = await marksOf(db, schoolId, lookbackFrom(asOf, referral), asOf)
   const byPupil = new Map<string, PupilMark[]>()
