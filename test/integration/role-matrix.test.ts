@@ -61,6 +61,13 @@ const LIVE = VISIT_USERS
 /** Every open alarm of the school: the people who watch visits and answer alarms. */
 const LIVE_WATCHERS = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'associate_head'] as const
 
+/** Attendance (R-ATT-1, decision 0026): importing marks from the MIS, and the flags for the attendance lead (a senior leader) and the DSL team. */
+const ATTENDANCE_IMPORTERS = ['headteacher', 'slt', 'office', 'school_admin'] as const
+const ATTENDANCE_FLAGS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const
+/** Governors' reports (R-GOV-3): governors and the senior staff and admins who prepare them; side by side for trust admins (the service checks). */
+const GOVERNOR_REPORTS = ['governor', 'headteacher', 'associate_head', 'dsl', 'slt', 'school_admin'] as const
+const REPORTS_ACROSS_SCHOOLS = ['school_admin'] as const
+
 type Allowed = 'public' | 'signed-in' | readonly SchoolRole[]
 
 const matrix: Record<string, Allowed> = {
@@ -138,6 +145,16 @@ const matrix: Record<string, Allowed> = {
   'GET /api/v1/schools/:schoolId/pupils': PUPIL_PAGES,
   'GET /api/v1/schools/:schoolId/pupils/:pupilId': PUPIL_PAGES,
   'POST /api/v1/schools/:schoolId/pupils/import': PUPIL_IMPORTERS,
+  'GET /attendance': ATTENDANCE_FLAGS,
+  'GET /attendance/import': ATTENDANCE_IMPORTERS,
+  'POST /attendance/import': ATTENDANCE_IMPORTERS,
+  'POST /api/v1/schools/:schoolId/attendance/import': ATTENDANCE_IMPORTERS,
+  'GET /api/v1/schools/:schoolId/attendance/flags': ATTENDANCE_FLAGS,
+  'GET /reports/governors': GOVERNOR_REPORTS,
+  'GET /reports/governors.pdf': GOVERNOR_REPORTS,
+  'GET /reports/governors.csv': GOVERNOR_REPORTS,
+  'GET /reports/governors/schools': REPORTS_ACROSS_SCHOOLS,
+  'GET /reports/governors/schools.csv': REPORTS_ACROSS_SCHOOLS,
   'GET /visits': VISIT_USERS,
   'GET /visits/approvals': APPROVERS,
   'GET /visits/new': VISIT_USERS,
