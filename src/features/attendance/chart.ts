@@ -29,7 +29,7 @@ export function barChart(options: { id: string; title: string; bars: readonly Ba
   const y = (value: number) => top + height - (height * Math.min(value, max)) / max
   const parts: string[] = []
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="doorstep-chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${top + height + 40}" width="100%" style="max-width:${width}px" focusable="false">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="doorstep-chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${top + height + 40}" width="100%" height="${top + height + 40}" preserveAspectRatio="xMinYMin meet" focusable="false">`,
     `<title id="${id}-title">${escapeXml(title)}</title>`,
   )
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
