@@ -7,6 +7,7 @@ import { DataDirInUseError, takeOverStopSignals } from './db/embedded.ts'
 import { DEMO_PASSWORD, isEmpty, seedDemo } from './demo/seed.ts'
 import { systemClock } from './clock.ts'
 import { sweepExpired } from './features/auth/sweep.ts'
+import { remindPolicyReviews } from './features/governance/review.ts'
 
 /** The process: read config, open the database, seed the demo, listen, stop cleanly on signals. */
 const say = (message: string) => console.log(`[doorstep] ${message}`)
@@ -84,6 +85,9 @@ async function start(): Promise<void> {
   const sweep = async (pool: Database['pool']) => {
     const swept = await sweepExpired(pool, systemClock(), config)
     app?.log.info({ swept }, 'swept expired sessions, API tokens and sign-in browsers')
+    // R-GOV-2: headteachers reminded that the policy review is due (once per due date).
+    const reminded = await remindPolicyReviews(pool, systemClock())
+    if (reminded) app?.log.info({ reminded }, 'sent policy review reminders')
   }
   const pool = database.pool
   await sweep(pool)

@@ -67,6 +67,8 @@ const ATTENDANCE_FLAGS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 
 /** Governors' reports (R-GOV-3): governors and the senior staff and admins who prepare them; side by side for trust admins (the service checks). */
 const GOVERNOR_REPORTS = ['governor', 'headteacher', 'associate_head', 'dsl', 'slt', 'school_admin'] as const
 const REPORTS_ACROSS_SCHOOLS = ['school_admin'] as const
+/** The policy review pack (R-GOV-2): the reviewers and senior staff. */
+const REVIEW_PACK = ['headteacher', 'associate_head', 'dsl', 'slt', 'governor', 'school_admin'] as const
 
 type Allowed = 'public' | 'signed-in' | readonly SchoolRole[]
 
@@ -155,6 +157,7 @@ const matrix: Record<string, Allowed> = {
   'GET /reports/governors.csv': GOVERNOR_REPORTS,
   'GET /reports/governors/schools': REPORTS_ACROSS_SCHOOLS,
   'GET /reports/governors/schools.csv': REPORTS_ACROSS_SCHOOLS,
+  'GET /reports/policy-review': REVIEW_PACK,
   'GET /visits': VISIT_USERS,
   'GET /visits/approvals': APPROVERS,
   'GET /visits/new': VISIT_USERS,

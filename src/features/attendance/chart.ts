@@ -32,8 +32,7 @@ export function barChart(options: { id: string; title: string; bars: readonly Ba
     `<svg xmlns="http://www.w3.org/2000/svg" class="doorstep-chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${top + height + 40}" width="100%" height="${top + height + 40}" preserveAspectRatio="xMinYMin meet" focusable="false">`,
     `<title id="${id}-title">${escapeXml(title)}</title>`,
   )
-  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
-    const value = Math.round(max * tick)
+  for (const value of [...new Set([0, 0.25, 0.5, 0.75, 1].map((tick) => Math.round(max * tick)))]) {
     parts.push(`<line x1="${left}" x2="${width - 4}" y1="${y(value)}" y2="${y(value)}" stroke="#b1b4b6" stroke-width="1"/>`)
     parts.push(`<text x="${left - 4}" y="${y(value) + 4}" text-anchor="end" font-size="11" fill="#0b0c0c">${value}</text>`)
   }

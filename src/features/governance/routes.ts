@@ -9,6 +9,7 @@ import { addNavigation } from '../../web/navigation.ts'
 import { barChart } from '../attendance/chart.ts'
 import { ukToday } from '../pupils/service.ts'
 import { renderReportPdf } from './pdf.ts'
+import { registerReviewRoutes } from './review.ts'
 import { governorsReport, reportCsvHeader, reportRows, type Report } from './service.ts'
 
 /** R-GOV-3: governors, and the senior staff and admins who prepare their reports. Counts only, no names. */
@@ -58,6 +59,7 @@ async function administeredSchools(db: Db, userId: string): Promise<Array<{ orga
 export function registerGovernanceRoutes(app: FastifyInstance): void {
   addNavigation({ href: '/reports/governors', text: 'Governors’ report', roles: reportReaders })
   const { pool, clock } = app.deps
+  registerReviewRoutes(app)
 
   const periodPage = (request: FastifyRequest) => {
     const today = ukToday(clock())
