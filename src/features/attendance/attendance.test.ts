@@ -49,7 +49,7 @@ async function count(pool: Pool, sql: string, params: unknown[] = []): Promise<n
 async function westsidePupil(pool: Pool, index: number): Promise<{ id: string; upn: string; name: string }> {
   const { rows } = await pool.query<{ id: string; upn: string; name: string }>(
     `SELECT p.id, p.upn, p.first_name || ' ' || p.last_name AS name FROM pupils p JOIN schools s ON s.id = p.school_id
-     WHERE s.name = 'Westside School' ORDER BY p.created_at, p.upn, p.id OFFSET $1 LIMIT 1`,
+     WHERE s.name = 'Westside School' ORDER BY p.attendance_percent NULLS LAST, p.created_at, p.upn, p.id OFFSET $1 LIMIT 1`,
     [index],
   )
   return rows[0]!

@@ -1,14 +1,14 @@
 import type { DemoSeeder } from '../../demo/seed.ts'
 import { addDaysIso } from '../../domain/attendance.ts'
 import { ukToday } from '../pupils/service.ts'
-import { refreshPupilFigures } from './import.ts'
 
 /**
  * Demo attendance (R-ATT-1): 20 weeks of session marks for every demo pupil, up to the day before the seed clock,
- * with school holidays marked "#". Deterministic: the same clock gives the same marks. In each school the first
- * pupil's attendance falls month by month (flagged under Westside's and Morecambe Road's rules, and nationally),
- * the second is persistently absent through illness, the third took a week's holiday in term time (a penalty
- * notice to consider); the rest attend well.
+ * with school holidays marked "#". Deterministic: the same clock gives the same marks. In each school the pupil
+ * with the lowest attendance on record falls month by month (flagged under Westside's and Morecambe Road's rules,
+ * and nationally), the next is persistently absent through illness, the third took a week's holiday in term time
+ * (a penalty notice to consider); the rest attend well. The figures typed on the demo pupils' records are kept
+ * (other features' tests read them); a real import updates them.
  */
 
 /** A made-up school calendar: summer, Christmas, Easter and the half terms. */
@@ -66,7 +66,7 @@ export const seedAttendanceDemo: DemoSeeder = async (client, schools, now) => {
   const from = addDaysIso(today, -140)
   const to = addDaysIso(today, -1)
   for (const school of schools) {
-    const { rows: pupils } = await client.query<{ id: string }>('SELECT id FROM pupils WHERE school_id = $1 ORDER BY created_at, upn, id', [school.id])
+    const { rows: pupils } = await client.query<{ id: string }>('SELECT id FROM pupils WHERE school_id = $1 ORDER BY attendance_percent NULLS LAST, created_at, upn, id', [school.id])
     const marks: Array<{ pupilId: string; date: string; session: 'AM' | 'PM'; code: string }> = []
     pupils.forEach((pupil, index) => {
       for (let date = from; date <= to; date = addDaysIso(date, 1)) {
@@ -87,6 +87,5 @@ export const seedAttendanceDemo: DemoSeeder = async (client, schools, now) => {
        SELECT $1, p, d, s, c, $2 FROM unnest($3::uuid[], $4::date[], $5::text[], $6::text[]) AS t(p, d, s, c)`,
       [school.id, rows[0]!.id, marks.map((m) => m.pupilId), marks.map((m) => m.date), marks.map((m) => m.session), marks.map((m) => m.code)],
     )
-    await refreshPupilFigures(client, school.id, pupils.map((p) => p.id), now)
   }
 }
