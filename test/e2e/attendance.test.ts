@@ -45,8 +45,8 @@ describe('attendance in a browser', () => {
     assert.match(await page.locator('.govuk-error-summary').innerText(), /This is an Excel workbook or another zipped file, not a CSV file/)
 
     await page.getByLabel('Upload the CSV file').setInputFiles(csvFile)
-    await page.getByLabel('From').fill('2026-11-02')
-    await page.getByLabel('To').fill('2026-11-20')
+    await page.getByLabel('From', { exact: true }).fill('2026-11-02')
+    await page.getByLabel('To', { exact: true }).fill('2026-11-20')
     await page.getByRole('button', { name: 'Import' }).click()
     await assertLoaded(journey, 'Attendance imported')
     assert.match(await page.locator('main').innerText(), /30 marks for 1 pupil/)
@@ -78,8 +78,8 @@ describe('attendance in a browser', () => {
     assert.ok(!report.includes(pupil.last), 'no pupil names for governors')
     await screenshot(governor.page, 'governors-report')
     await governor.page.getByText('Choose dates instead').click()
-    await governor.page.getByLabel('From').fill('2026-11-31')
-    await governor.page.getByLabel('To').fill('2026-11-30')
+    await governor.page.getByLabel('From', { exact: true }).fill('2026-11-31')
+    await governor.page.getByLabel('To', { exact: true }).fill('2026-11-30')
     await governor.page.getByRole('button', { name: 'Show the report' }).click()
     await assertLoaded(governor, /^Governors’ report/)
     assert.match(await governor.page.locator('.govuk-error-summary').innerText(), /The start must be a real date/)
@@ -89,5 +89,49 @@ describe('attendance in a browser', () => {
     await trust.page.goto('/reports/governors/schools?term=autumn-2026')
     await assertLoaded(trust, /^Governors’ reports side by side/)
     await screenshot(trust.page, 'governors-reports-side-by-side')
+  })
+
+  it('R-ATT-1 R-GOV-3 no attendance or report page scrolls sideways at 360 px, and each passes axe', async (t) => {
+    const journey = await startJourney(t, { viewport: { width: 360, height: 740 } })
+    const { page } = journey
+    const { rows } = await journey.pool.query<{ id: string }>(
+      `SELECT p.id FROM pupils p JOIN schools s ON s.id = p.school_id WHERE s.name = 'Westside School' ORDER BY p.attendance_percent NULLS LAST LIMIT 1`,
+    )
+    const pages: Array<[string, string]> = [
+      ['dsl@westside.example', '/attendance'],
+      ['dsl@westside.example', '/attendance/import'],
+      ['dsl@westside.example', '/reports/governors'],
+      ['head@westside.example', '/reports/policy-review'],
+      ['trust.admin@demo-trust.example', '/reports/governors/schools'],
+    ]
+    let who = ''
+    for (const [email, url] of pages) {
+      if (email !== who) {
+        await journey.context.clearCookies()
+        await signInAs(page, email)
+        who = email
+      }
+      await page.goto(url)
+      await assertLoaded(journey)
+      const width = await page.evaluate(() => document.documentElement.scrollWidth)
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > 361 && !e.closest('.doorstep-table-container')).slice(0, 3).map((e) => e.outerHTML.slice(0, 120)),
+      )
+      assert.ok(width <= 360, `${url} is ${width} px wide at 360 px: ${wide.join(' | ')}`)
+    }
+    await screenshot(page, 'governors-reports-side-by-side-phone')
+    // The pupil's page: its attendance section fits (the page's own agency and hazard tables are the pupils feature's).
+    await journey.context.clearCookies()
+    await signInAs(page, 'dsl@westside.example')
+    await page.goto(`/pupils/${rows[0]!.id}`)
+    await assertLoaded(journey)
+    const tooWide = await page.evaluate(() => {
+      const heading = document.getElementById('attendance')!
+      const out: string[] = []
+      for (let e = heading.nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling) if (e.getBoundingClientRect().right > 361) out.push(e.outerHTML.slice(0, 80))
+      return out
+    })
+    assert.deepEqual(tooWide, [], 'the attendance section fits 360 px')
+    await screenshot(page, 'attendance-pupil-phone')
   })
 })
