@@ -86,7 +86,10 @@ async function start(): Promise<void> {
     const swept = await sweepExpired(pool, systemClock(), config)
     app?.log.info({ swept }, 'swept expired sessions, API tokens and sign-in browsers')
     // R-GOV-2: headteachers reminded that the policy review is due (once per due date).
-    const reminded = await remindPolicyReviews(pool, systemClock())
+    const reminded = await remindPolicyReviews(pool, systemClock()).catch((error: unknown) => {
+      app?.log.error({ err: error }, 'policy review reminders failed')
+      return 0
+    })
     if (reminded) app?.log.info({ reminded }, 'sent policy review reminders')
   }
   const pool = database.pool

@@ -28,8 +28,9 @@ export async function remindPolicyReviews(pool: Pool, now: Date): Promise<number
   const { rows: schools } = await pool.query<{ id: string; name: string }>('SELECT id, name FROM schools ORDER BY name')
   let sent = 0
   for (const school of schools) {
-    const { policy } = await currentPolicy(pool, school.id, now)
-    const status = reviewStatus(policy.review, today)
+    const version = await currentPolicy(pool, school.id, now).catch(() => undefined)
+    if (!version) continue // a school still without a policy has nothing to review
+    const status = reviewStatus(version.policy.review, today)
     if (status.state === 'not_yet') continue
     await inTransaction(pool, async (client) => {
       const claimed = await client.query(
