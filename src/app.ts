@@ -17,6 +17,8 @@ import { registerHomeRoutes } from './features/home/routes.ts'
 import { registerPolicyRoutes } from './features/policy/routes.ts'
 import { registerPushRoutes } from './features/push/routes.ts'
 import { registerPupilRoutes } from './features/pupils/routes.ts'
+import { registerAttendanceRoutes } from './features/attendance/routes.ts'
+import { registerGovernanceRoutes } from './features/governance/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
@@ -208,6 +210,8 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerStaffRoutes(app)
   registerReadinessRoutes(app)
   registerPupilRoutes(app)
+  registerAttendanceRoutes(app)
+  registerGovernanceRoutes(app)
   registerVisitRoutes(app)
   registerLiveRoutes(app)
   registerBoardRoutes(app)

@@ -8,6 +8,7 @@ import { DEMO_PASSWORD, isEmpty, seedDemo } from './demo/seed.ts'
 import { systemClock } from './clock.ts'
 import { sweepExpired } from './features/auth/sweep.ts'
 import { startDigestSchedule } from './features/records/digest.ts'
+import { remindPolicyReviews } from './features/governance/review.ts'
 
 /** The process: read config, open the database, seed the demo, listen, stop cleanly on signals. */
 const say = (message: string) => console.log(`[doorstep] ${message}`)
@@ -87,6 +88,12 @@ async function start(): Promise<void> {
   const sweep = async (pool: Database['pool']) => {
     const swept = await sweepExpired(pool, systemClock(), config)
     app?.log.info({ swept }, 'swept expired sessions, API tokens and sign-in browsers')
+    // R-GOV-2: headteachers reminded that the policy review is due (once per due date).
+    const reminded = await remindPolicyReviews(pool, systemClock()).catch((error: unknown) => {
+      app?.log.error({ err: error }, 'policy review reminders failed')
+      return 0
+    })
+    if (reminded) app?.log.info({ reminded }, 'sent policy review reminders')
   }
   const pool = database.pool
   await sweep(pool)

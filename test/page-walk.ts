@@ -89,6 +89,8 @@ export async function everyRoleWalker(ctx: TestApp, schoolName: string, email: s
   ])
   const userId = user.rows[0]!.id
   for (const role of schoolRoles) await pool.query('INSERT INTO school_memberships (school_id, user_id, role) VALUES ($1, $2, $3)', [schoolId, userId, role])
+  // An admin of the school's organisation too, so the pages for a trust's schools side by side answer (R-GOV-3).
+  await pool.query('INSERT INTO organisation_admins (organisation_id, user_id) SELECT organisation_id, $2 FROM schools WHERE id = $1', [schoolId, userId])
   // A live office calendar feed, so the feed route answers with a calendar.
   await pool.query(`INSERT INTO calendar_feeds (school_id, kind, token_hash, created_by, created_at) VALUES ($1, 'office', $2, $3, now())`, [
     schoolId,

@@ -1,4 +1,5 @@
 import { seedAgreementsDemo } from '../features/agreements/demo.ts'
+import { seedAttendanceDemo } from '../features/attendance/demo.ts'
 import type pg from 'pg'
 import { recordAudit } from '../audit/audit.ts'
 import { inTransaction, type Pool } from '../db/pool.ts'
@@ -53,7 +54,7 @@ export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset:
 export type DemoSeeder = (client: pg.PoolClient, schools: DemoSchool[], now: Date) => Promise<void>
 
 /** Features append their demo data here (called in order, in the same transaction). */
-export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo, seedRecordsDemo, seedConcernsDemo, seedAgreementsDemo]
+export const demoSeeders: DemoSeeder[] = [seedReadinessDemo, seedPupils, seedVisitsDemo, seedRecordsDemo, seedConcernsDemo, seedAgreementsDemo, seedAttendanceDemo]
 
 export function demoEmail(local: string, schoolKey: string): string {
   return `${local}@${schoolKey}.example`

@@ -80,6 +80,15 @@ const INCIDENT_READERS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 
 /** R-RISK-4: the review of the standing risk assessment after an incident. */
 const RISK_REVIEWERS = ['headteacher', 'associate_head'] as const
 
+/** Attendance (R-ATT-1, decision 0026): importing marks from the MIS, and the flags for the attendance lead (a senior leader) and the DSL team. */
+const ATTENDANCE_IMPORTERS = ['headteacher', 'slt', 'office', 'school_admin'] as const
+const ATTENDANCE_FLAGS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const
+/** Governors' reports (R-GOV-3): governors and the senior staff and admins who prepare them; side by side for trust admins (the service checks). */
+const GOVERNOR_REPORTS = ['governor', 'headteacher', 'associate_head', 'dsl', 'slt', 'school_admin'] as const
+const REPORTS_ACROSS_SCHOOLS = ['school_admin'] as const
+/** The policy review pack (R-GOV-2): the reviewers and senior staff. */
+const REVIEW_PACK = ['headteacher', 'associate_head', 'dsl', 'slt', 'governor', 'school_admin'] as const
+
 type Allowed = 'public' | 'signed-in' | readonly SchoolRole[]
 
 const matrix: Record<string, Allowed> = {
@@ -157,6 +166,17 @@ const matrix: Record<string, Allowed> = {
   'GET /api/v1/schools/:schoolId/pupils': PUPIL_PAGES,
   'GET /api/v1/schools/:schoolId/pupils/:pupilId': PUPIL_PAGES,
   'POST /api/v1/schools/:schoolId/pupils/import': PUPIL_IMPORTERS,
+  'GET /attendance': ATTENDANCE_FLAGS,
+  'GET /attendance/import': ATTENDANCE_IMPORTERS,
+  'POST /attendance/import': ATTENDANCE_IMPORTERS,
+  'POST /api/v1/schools/:schoolId/attendance/import': ATTENDANCE_IMPORTERS,
+  'GET /api/v1/schools/:schoolId/attendance/flags': ATTENDANCE_FLAGS,
+  'GET /reports/governors': GOVERNOR_REPORTS,
+  'GET /reports/governors.pdf': GOVERNOR_REPORTS,
+  'GET /reports/governors.csv': GOVERNOR_REPORTS,
+  'GET /reports/governors/schools': REPORTS_ACROSS_SCHOOLS,
+  'GET /reports/governors/schools.csv': REPORTS_ACROSS_SCHOOLS,
+  'GET /reports/policy-review': REVIEW_PACK,
   'GET /visits': VISIT_USERS,
   'GET /visits/approvals': APPROVERS,
   'GET /visits/new': VISIT_USERS,

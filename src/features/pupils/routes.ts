@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
+import { pupilAttendanceSection } from '../attendance/routes.ts'
 import { registerPupilApi } from './api.ts'
 import { pupilFollowUpContext } from '../records/pupil-page.ts'
 import { viewerOf } from '../visits/service.ts'
@@ -222,6 +223,7 @@ export function registerPupilRoutes(app: FastifyInstance): void {
       ...(await pupilFollowUpContext(pool, viewerOf(request), staff.schoolId, family.pupil.id, clock())),
       notes,
       agreements: await agreementsOfPupil(pool, staff.schoolId, family.pupil.id),
+      attendance: await pupilAttendanceSection(pool, staff, family.pupil.id, clock()),
       flash: doneFlash(request, doneMessages),
     })
   })
