@@ -162,11 +162,11 @@ export type JobRunnerOptions = {
  *
  * Tuned with `npm run bench:escalation` (decision 0017): 16 deadline workers; completed jobs marked done
  * together (completeJobBatchDelay 0); each pool fetches due jobs for all its workers in one query into a
- * local queue (graphile-worker's localQueue), and the delivery pools, after a fetch that found nothing,
- * ignore "new job" nudges for a moment (refetchDelay). graphile-worker's fetch walks every waiting job's
+ * local queue (graphile-worker's localQueue), and after a fetch that found nothing a pool ignores "new
+ * job" nudges for about a poll interval (refetchDelay). graphile-worker's fetch walks every waiting job's
  * index entry (future deadlines included) when nothing is due, and without a local queue every idle
  * worker ran it every poll interval and on every job added anywhere: with 10,000 visits live that was
- * 85% of the database's time. The jobs pool retries a connection the database refuses while it starts
+ * 86% of the database's time (delivery jobs now also sort before deadlines: deliveryJobPriority). The jobs pool retries a connection the database refuses while it starts
  * up (57P03) itself, every 100 ms, so the local queue's one fetch is not put to sleep for graphile-worker's
  * 3 s back-off for that error after a database restart (the fault tests).
  */
