@@ -55,13 +55,13 @@ export async function statementReport(url: string, limit = 25): Promise<string> 
   try {
     const { rows } = await client.query<{ calls: number; total: number; mean: number; plan: number; query: string }>(
       `SELECT calls::int, round(total_exec_time)::int AS total, round(mean_exec_time::numeric, 3)::float AS mean,
-              round(mean_plan_time::numeric, 3)::float AS plan, regexp_replace(query, '\\s+', ' ', 'g') AS query
+              round(total_plan_time)::int AS plan, regexp_replace(query, '\\s+', ' ', 'g') AS query
          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
         ORDER BY total_exec_time + total_plan_time DESC LIMIT $1`,
       [limit],
     )
-    const header = '   calls exec total  exec mean  plan mean  statement'
-    return [header, ...rows.map((r) => `${String(r.calls).padStart(8)} ${String(r.total).padStart(7)} ms ${r.mean.toFixed(3).padStart(7)} ms ${r.plan.toFixed(3).padStart(7)} ms  ${r.query.slice(0, 100)}`)].join('\n')
+    const header = '   calls exec total  exec mean  plan total  statement'
+    return [header, ...rows.map((r) => `${String(r.calls).padStart(8)} ${String(r.total).padStart(7)} ms ${r.mean.toFixed(3).padStart(7)} ms ${String(r.plan).padStart(7)} ms  ${r.query.slice(0, 100)}`)].join('\n')
   } finally {
     await client.end()
   }

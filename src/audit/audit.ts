@@ -28,17 +28,23 @@ export async function recordAudit(client: pg.PoolClient, entry: AuditEntry, at: 
 
 /**
  * Appends entries in order, taking each chain's lock once and writing each chain's entries in one
- * INSERT: three round trips per chain however many entries (the live write path records several per
- * transaction, and holds the school's lock from here to its commit).
+ * INSERT: two round trips per chain however many entries (the live write path records several per
+ * transaction, and holds the school's lock from here to its commit, so every round trip after the lock
+ * is one every other change in the school waits for).
+ *
+ * The lock and the read of the chain's last entry go in one simple-protocol query of two statements:
+ * in READ COMMITTED each statement takes its own snapshot, so the read, made once the lock is held,
+ * sees the entry of the transaction that held it before (one statement could not: its snapshot would
+ * be from before the wait). The chain is a school's uuid or 'global', quoted as a literal.
  */
 export async function recordAudits(client: pg.PoolClient, entries: readonly AuditEntry[], at: Date): Promise<void> {
   const chains = [...new Set(entries.map((entry) => entry.schoolId ?? 'global'))]
   for (const chain of chains) {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`audit:${chain}`])
-    const { rows } = await client.query<{ seq: number; hash: string }>(
-      'SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1',
-      [chain],
-    )
+    const literal = client.escapeLiteral(chain)
+    const results = (await client.query(
+      `SELECT pg_advisory_xact_lock(hashtext(${client.escapeLiteral(`audit:${chain}`)})); SELECT seq, hash FROM audit_log WHERE chain = ${literal} ORDER BY seq DESC LIMIT 1`,
+    )) as unknown as Array<pg.QueryResult<{ seq: number; hash: string }>>
+    const rows = results[1]!.rows
     let prevHash = rows[0]?.hash ?? GENESIS
     let seq = rows[0]?.seq ?? 0
     const values: unknown[] = []

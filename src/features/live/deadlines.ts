@@ -80,6 +80,34 @@ export async function setDeadlines(db: pg.PoolClient | Pool, settings: readonly 
   })
 }
 
+/**
+ * The pool, with `connect` retrying every 100 ms (for up to a minute) while the database answers that it
+ * is starting up (57P03). graphile-worker would otherwise wait 3 s or more before its next fetch.
+ */
+function retryWhileStarting(pool: Pool): Pool {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>
+  const retrying = async (): Promise<pg.PoolClient> => {
+    const started = Date.now()
+    for (;;) {
+      try {
+        return await connect()
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== '57P03' || Date.now() - started > 60_000) throw error
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+  }
+  // pg's Pool calls connect with a callback itself (pool.query); graphile-worker awaits it.
+  pool.connect = ((callback?: (error: Error | undefined, client?: pg.PoolClient, done?: () => void) => void) => {
+    if (!callback) return retrying()
+    retrying().then(
+      (client) => callback(undefined, client, () => client.release()),
+      (error: Error) => callback(error),
+    )
+  }) as typeof pool.connect
+  return pool
+}
+
 /** How long a job keeps retrying itself while the database cannot be reached, before it fails as usual. */
 const RETRY_CONNECTION_FOR_MS = 5 * 60_000
 
@@ -132,9 +160,15 @@ export type JobRunnerOptions = {
  * locked by a worker whose heartbeat stopped (a killed instance) are released at once for the
  * others to run, rather than after graphile-worker's four-hour lock timeout.
  *
- * Tuned with `npm run bench:escalation` (decision 0017): 16 deadline workers, and completed jobs marked
- * done together (completeJobBatchDelay 0). Not graphile-worker's local queue: it cut the polling, but
- * after the database restarted it left due deadlines unfetched for 3-4 s (the fault tests).
+ * Tuned with `npm run bench:escalation` (decision 0017): 16 deadline workers; completed jobs marked done
+ * together (completeJobBatchDelay 0); each pool fetches due jobs for all its workers in one query into a
+ * local queue (graphile-worker's localQueue), and after a fetch that found nothing a pool ignores "new
+ * job" nudges for about a poll interval (refetchDelay). graphile-worker's fetch walks every waiting job's
+ * index entry (future deadlines included) when nothing is due, and without a local queue every idle
+ * worker ran it every poll interval and on every job added anywhere: with 10,000 visits live that was
+ * 86% of the database's time (delivery jobs now also sort before deadlines: deliveryJobPriority). The jobs pool retries a connection the database refuses while it starts
+ * up (57P03) itself, every 100 ms, so the local queue's one fetch is not put to sleep for graphile-worker's
+ * 3 s back-off for that error after a database restart (the fault tests).
  */
 export async function startJobRunners(options: JobRunnerOptions): Promise<JobRunners> {
   const deadlineConcurrency = options.deadlineConcurrency ?? 16
@@ -142,7 +176,7 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
   const pushConcurrency = options.pushConcurrency ?? 8
   // Every job of this instance at once (handlers use this pool), the LISTEN connections, and room for
   // the fetches, completions and heartbeats between them.
-  const pool: Pool = createPool(options.connectionString, deadlineConcurrency + emailConcurrency + pushConcurrency + 8)
+  const pool: Pool = retryWhileStarting(createPool(options.connectionString, deadlineConcurrency + emailConcurrency + pushConcurrency + 8))
   const pollInterval = options.pollInterval ?? 100
   const poolIds = new Set<string>()
   const events: WorkerEvents = new EventEmitter() as WorkerEvents
@@ -187,18 +221,28 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
       noHandleSignals: true,
       pollInterval,
       concurrency: deadlineConcurrency,
-      preset: { worker: { completeJobBatchDelay: 0 } },
+      // A deadline is found by the next poll (every pollInterval) once due; a job just added is nearly
+      // always a deadline minutes ahead, so after a fetch that found nothing the nudges are ignored for
+      // about a poll interval rather than each costing a fetch.
+      preset: { worker: { completeJobBatchDelay: 0, localQueue: { size: deadlineConcurrency, refetchDelay: { durationMs: pollInterval, threshold: 0 } } } },
       taskList: { [DEADLINE_TASK]: deadlineTask },
     })
+    const deliveryPollInterval = Math.max(pollInterval, 250)
     const deliveries = (concurrency: number, taskList: Record<string, Task>) =>
       run({
         pgPool: pool,
         logger: quietLogger,
         events,
         noHandleSignals: true,
-        pollInterval: Math.max(pollInterval, 250),
+        pollInterval: deliveryPollInterval,
         concurrency,
-        preset: { worker: { completeJobBatchDelay: 0 } },
+        preset: {
+          worker: {
+            completeJobBatchDelay: 0,
+            // An alarm's messages wait at most about a poll interval for a fetch that found nothing before.
+            localQueue: { size: concurrency, refetchDelay: { durationMs: deliveryPollInterval, threshold: 0 } },
+          },
+        },
         taskList,
       })
     // Jobs queued before each channel had its own task (LEGACY_DELIVER_TASK) go with the emails.
@@ -257,6 +301,12 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
         for (const timer of timers) clearInterval(timer)
         const ours = [...poolIds]
         await Promise.allSettled([deadlines!.stop(), emails!.stop(), pushes!.stop()])
+        // Jobs a pool had fetched into its local queue but not started are meant to be handed back as it
+        // stops; graphile-worker 0.18.0 fails to when its queue is waiting for a free worker ("Cannot
+        // background something when the queue is already released"). Every worker has stopped, so
+        // whatever our pools still hold is not running: unlock it now for the other instances (or
+        // the next start), rather than after the dead-worker window.
+        await utils!.forceUnlockWorkers(ours).catch((error: unknown) => options.onError?.(error))
         await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [ours]).catch(() => {})
         await Promise.resolve(utils!.release()).catch(() => {})
         await pool.end().catch(() => {})

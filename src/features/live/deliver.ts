@@ -189,24 +189,27 @@ export function describeFailure(error: unknown): string {
  * browsers that has not had it yet, so a retry after one phone failed does not alert the others again.
  */
 export async function deliver(deps: DeliveryDeps, notificationId: string, channel: DeliveryChannel): Promise<DeliveryOutcome> {
-  const { rows } = await deps.pool.query<Loaded>(
-    `SELECT n.title, n.body, n.link, n.kind, n.priority, s.name AS "schoolName", u.email, u.id AS "userId",
+  const { rows } = await deps.pool.query<Loaded>({
+    // Prepared once per connection: every delivery reads this, and planning it cost more than running it.
+    name: 'doorstep-delivery',
+    text: `SELECT n.title, n.body, n.link, n.kind, n.priority, s.name AS "schoolName", u.email, u.id AS "userId",
             d.status, d.attempts, d.push_sent_to AS "pushSentTo"
        FROM notifications n JOIN users u ON u.id = n.user_id JOIN schools s ON s.id = n.school_id
        JOIN notification_deliveries d ON d.notification_id = n.id AND d.channel = $2
       WHERE n.id = $1`,
-    [notificationId, channel],
-  )
+    values: [notificationId, channel],
+  })
   const note = rows[0]
   if (!note) return { status: 'missing', attempts: 0, kind: null, priority: 'normal', error: null }
   if (note.status === 'sent') return { status: 'already_sent', attempts: note.attempts, kind: note.kind, priority: note.priority, error: null }
   const link = new URL(note.link.replace(/^\//, ''), deps.config.publicUrl).href
   const settle = async (status: 'sent' | 'no_address' | 'failed', error: string | null): Promise<DeliveryOutcome> => {
-    const result = await deps.pool.query<{ attempts: number }>(
-      `UPDATE notification_deliveries SET status = $3, attempts = attempts + 1, last_error = $4, sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz ELSE sent_at END
+    const result = await deps.pool.query<{ attempts: number }>({
+      name: 'doorstep-delivery-settle',
+      text: `UPDATE notification_deliveries SET status = $3, attempts = attempts + 1, last_error = $4, sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz ELSE sent_at END
         WHERE notification_id = $1 AND channel = $2 RETURNING attempts`,
-      [notificationId, channel, status, error, deps.clock()],
-    )
+      values: [notificationId, channel, status, error, deps.clock()],
+    })
     return { status, attempts: result.rows[0]?.attempts ?? note.attempts + 1, kind: note.kind, priority: note.priority, error }
   }
 

@@ -39,35 +39,63 @@ export const DELIVER_TASKS = { email: 'deliver-email', push: 'deliver-push' } as
 export const LEGACY_DELIVER_TASK = 'deliver-notification'
 export type DeliveryPayload = { notificationId: string; channel: DeliveryChannel }
 
-/** Alarms go first in each channel's queue. */
+/**
+ * Alarms go first in each channel's queue. The numbers are below the deadlines' (-20, deadlines.ts):
+ * each pool fetches only its own tasks, so this orders nothing between them, but graphile-worker's fetch
+ * walks its index in priority order, and a delivery pool whose jobs sorted after the deadlines walked
+ * every waiting deadline (thousands, minutes ahead) on every fetch (bench:escalation, decision 0017).
+ */
 export function deliveryJobPriority(priority: NotificationPriority): number {
-  return priority === 'top' ? -10 : priority === 'high' ? -5 : 0
+  return priority === 'top' ? -40 : priority === 'high' ? -35 : -30
 }
 
-/** Writes the notifications and queues their deliveries, in the caller's transaction. Returns their ids. */
+/**
+ * Writes the notifications and queues their deliveries, in the caller's transaction, in one statement
+ * however many people and channels (it runs under the visit's lock while an alarm is raised): a
+ * notification per person, a delivery row per person and channel, and their jobs in one `add_jobs` call
+ * (one NOTIFY to the workers, not one per job). Returns the notifications' ids, in the order of `userIds`.
+ *
+ * A failed attempt schedules its own retry (deliver.ts, retryDelaySeconds); graphile-worker's attempts
+ * (25) are only for a handler that could not even record what happened.
+ */
 export async function notify(client: pg.PoolClient, notification: NewNotification, now: Date): Promise<string[]> {
-  const ids: string[] = []
-  for (const userId of new Set(notification.userIds)) {
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO notifications (school_id, user_id, visit_id, alarm_id, kind, priority, title, body, link, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-      [notification.schoolId, userId, notification.visitId, notification.alarmId, notification.kind, notification.priority, notification.title, notification.body, notification.link, now],
-    )
-    const id = rows[0]!.id
-    ids.push(id)
-    for (const channel of notification.channels) {
-      await client.query(`INSERT INTO notification_deliveries (notification_id, channel, status) VALUES ($1, $2, 'pending')`, [id, channel])
-      // A failed attempt schedules its own retry (deliver.ts, retryDelaySeconds); graphile-worker's
-      // attempts are only for a handler that could not even record what happened.
-      const payload: DeliveryPayload = { notificationId: id, channel }
-      await client.query(`SELECT graphile_worker.add_job($1, $2::json, max_attempts => 25, priority => $3)`, [
-        DELIVER_TASKS[channel],
-        JSON.stringify(payload),
-        deliveryJobPriority(notification.priority),
-      ])
-    }
-  }
-  return ids
+  const userIds = [...new Set(notification.userIds)]
+  if (userIds.length === 0) return []
+  const channels = [...notification.channels]
+  const tasks = channels.map((channel) => DELIVER_TASKS[channel])
+  const { rows } = await client.query<{ id: string }>({
+    // Prepared once per connection: it runs in every alarm, reminder and prompt.
+    name: 'doorstep-notify',
+    text: `WITH made AS (
+             INSERT INTO notifications (school_id, user_id, visit_id, alarm_id, kind, priority, title, body, link, created_at)
+             SELECT $1, u.user_id, $3, $4, $5, $6, $7, $8, $9, $10 FROM unnest($2::uuid[]) AS u (user_id)
+             RETURNING id, user_id),
+           each AS (SELECT m.id, c.channel, c.task FROM made m CROSS JOIN unnest($11::text[], $12::text[]) AS c (channel, task)),
+           deliveries AS (INSERT INTO notification_deliveries (notification_id, channel, status) SELECT e.id, e.channel, 'pending' FROM each e),
+           jobs AS (
+             SELECT count(*) AS n
+               FROM (SELECT array_agg(ROW(e.task, json_build_object('notificationId', e.id, 'channel', e.channel), NULL, NULL, 25, NULL, $13::int, NULL)::graphile_worker.job_spec) AS specs
+                       FROM each e) s,
+                    LATERAL graphile_worker.add_jobs(s.specs)
+              WHERE s.specs IS NOT NULL)
+         SELECT m.id FROM made m JOIN unnest($2::uuid[]) WITH ORDINALITY AS u (user_id, n) ON u.user_id = m.user_id CROSS JOIN jobs ORDER BY u.n`,
+    values: [
+      notification.schoolId,
+      userIds,
+      notification.visitId,
+      notification.alarmId,
+      notification.kind,
+      notification.priority,
+      notification.title,
+      notification.body,
+      notification.link,
+      now,
+      channels,
+      tasks,
+      deliveryJobPriority(notification.priority),
+    ],
+  })
+  return rows.map((row) => row.id)
 }
 
 export type NotificationRow = {

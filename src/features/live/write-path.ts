@@ -277,19 +277,32 @@ async function monitorsOf(client: pg.PoolClient, visit: LiveVisitRow, roles: rea
  * else could be alerted at all does it go to them.
  */
 async function recipientsOf(client: pg.PoolClient, visit: LiveVisitRow, roles: readonly string[]): Promise<{ userIds: string[]; names: string[]; fallback: boolean }> {
-  const people = await usersWithRoles(client, visit.schoolId, roles.filter((r) => r !== 'responsible_contact'))
-  if (roles.includes('responsible_contact') && visit.responsibleContactUserId) {
-    const { rows } = await client.query<{ id: string; name: string }>('SELECT id, name FROM users WHERE id = $1', [visit.responsibleContactUserId])
-    people.push(...rows)
-  }
-  const onVisit = new Set((await visitorsOf(client, visit.schoolId, visit.id)).map((v) => v.userId))
+  // Everyone the choice below may need, in one round trip (it runs under the visit's lock as an alarm is
+  // raised): the active staff holding the step's roles, the responsible contact, the visit's own staff,
+  // and the active headteachers and DSLs; each group in name order, as usersWithRoles gives them.
+  const contactId = roles.includes('responsible_contact') ? visit.responsibleContactUserId : null
+  const { rows } = await client.query<{ source: 'role' | 'contact' | 'visitor' | 'senior'; id: string; name: string }>({
+    name: 'doorstep-alarm-recipients',
+    text: `SELECT source, id, name FROM (
+             SELECT DISTINCT 'role' AS source, 0 AS o, u.id, u.name FROM school_memberships m JOIN users u ON u.id = m.user_id
+              WHERE m.school_id = $1 AND m.role = ANY($2::text[]) AND u.active
+             UNION ALL SELECT 'contact', 1, u.id, u.name FROM users u WHERE u.id = $3
+             UNION ALL SELECT 'visitor', 2, vs.user_id, '' FROM visit_staff vs WHERE vs.school_id = $1 AND vs.visit_id = $4
+             UNION ALL SELECT DISTINCT 'senior', 3, u.id, u.name FROM school_memberships m JOIN users u ON u.id = m.user_id
+              WHERE m.school_id = $1 AND m.role IN ('headteacher', 'dsl') AND u.active) r
+           ORDER BY o, name, id`,
+    values: [visit.schoolId, roles.filter((r) => r !== 'responsible_contact'), contactId, visit.id],
+  })
+  const of = (source: string) => rows.filter((r) => r.source === source).map(({ id, name }) => ({ id, name }))
+  const people = [...of('role'), ...of('contact')]
+  const onVisit = new Set(of('visitor').map((v) => v.id))
   const answer = (list: Array<{ id: string; name: string }>, fallback: boolean) => {
     const unique = [...new Map(list.map((p) => [p.id, p])).values()]
     return { userIds: unique.map((p) => p.id), names: unique.map((p) => p.name), fallback }
   }
   const named = people.filter((p) => !onVisit.has(p.id))
   if (named.length > 0) return answer(named, false)
-  const seniors = await usersWithRoles(client, visit.schoolId, ['headteacher', 'dsl'])
+  const seniors = of('senior')
   const others = seniors.filter((p) => !onVisit.has(p.id))
   return answer(others.length > 0 ? others : [...people, ...seniors], true)
 }
