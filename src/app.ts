@@ -23,6 +23,7 @@ import { registerStaffRoutes } from './features/staff/routes.ts'
 import { registerVisitRoutes } from './features/visits/routes.ts'
 import { registerOperationsRoutes } from './features/operations/routes.ts'
 import { registerPoliceSheetRoutes } from './features/police-sheet/routes.ts'
+import { registerSchoolDetailsRoutes } from './features/school-details/routes.ts'
 import { listenForLiveChanges, type LiveChannel } from './features/live/channel.ts'
 import { startJobRunners, type JobRunners } from './features/live/deadlines.ts'
 import { mailerFromConfig, runDelivery, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
@@ -209,6 +210,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerBriefingRoutes(app)
   registerRunListRoutes(app)
   registerPoliceSheetRoutes(app)
+  registerSchoolDetailsRoutes(app)
   registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)

@@ -90,7 +90,7 @@ export function startServer(t: TestContext, env: Record<string, string>): Server
  * Bounded: a server that cannot start (a database that is full, say) fails the test saying which server
  * and what it printed, rather than leaving it waiting.
  */
-export async function running(server: ServerProcess, name = 'the server', timeoutMs = 60_000): Promise<{ address: string; at: number }> {
+export async function running(server: ServerProcess, name = 'the server', timeoutMs = 120_000): Promise<{ address: string; at: number }> {
   try {
     const { match, at } = await server.waitFor(/Doorstep is running at (http:\/\/\S+)/, timeoutMs)
     return { address: match[1]!, at }

@@ -237,9 +237,6 @@ describe('faults while visitors are out', () => {
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
 
     const school = await harton(pool)
-    // The restart starts just before this check-in falls overdue, so it falls overdue while the database is down.
-    const dueAt = new Date(Date.now() + 4 * SECOND)
-    const alarmed = await overdueVisit(pool, school, dueAt)
     const checkedIn = await overdueVisit(pool, school, new Date(Date.now() + 3_600_000))
     const { token } = await createApiToken(pool, school.visitorId, 'faults', 1, realNow())
 
@@ -267,9 +264,13 @@ describe('faults while visitors are out', () => {
       }
     }
     const phones = [phone(), phone(), phone()]
+    await until('ten check-ins acknowledged before the restart', 60 * SECOND, async () => (acknowledged.length >= 10 ? true : undefined))
+    // The restart starts just before this check-in falls overdue, so it falls overdue while the database is down.
+    const dueAt = new Date(Date.now() + 3 * SECOND)
+    const alarmed = await overdueVisit(pool, school, dueAt)
     await sleep(dueAt.getTime() - 100 - Date.now())
-    assert.ok(acknowledged.length >= 10, `check-ins were acknowledged before the restart (${acknowledged.length})`)
     const restartAt = Date.now()
+    assert.ok(restartAt < dueAt.getTime(), `the restart began before the check-in fell overdue (${dueAt.getTime() - restartAt} ms before)`)
     await within('the database to restart', 60 * SECOND, server.restart())
     const restartedAt = Date.now()
     t.diagnostic(`the database was down for ${restartedAt - restartAt} ms, from ${dueAt.getTime() - restartAt} ms before the check-in fell overdue`)

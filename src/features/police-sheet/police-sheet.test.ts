@@ -108,6 +108,18 @@ async function sheetViews(ctx: TestApp, visitId: string) {
 }
 
 describe('the police information sheet', () => {
+  it('R-ESC-3 the sheet starts with the school’s phone number and address once a school admin has set them (School contact details)', async (t) => {
+    const ctx = await testApp(t, allDay)
+    const leo = await leoVisit(ctx)
+    const { office } = await aVisitGoingWrong(ctx, leo)
+    assert.match(textOf((await ok(office.get(`/visits/${leo.visitId}/police-sheet`), 200)).body), /School phone: not held in Doorstep/)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    await ok(admin.post('/school/details', { phone: '01632 960 001', address: '1 School Lane\nWestside\nWS1 2AB' }))
+    const page = textOf((await ok(office.get(`/visits/${leo.visitId}/police-sheet`), 200)).body)
+    assert.match(page, /School phone: 01632 960 001/)
+    assert.match(page, /School address: 1 School Lane/)
+  })
+
   it('R-ESC-3 the office opens a sheet with the visitors, vehicle, address, family, hazards, times, last check-in and when the code word was used, never the code word itself; the view is audited', async (t) => {
     const ctx = await testApp(t, allDay)
     const leo = await leoVisit(ctx)
