@@ -42,11 +42,7 @@ function walk(dir: string): string[] {
   })
 }
 
-// test/manual holds process-level tests run only when named (`npm test -- integration test/manual`): see its files.
-const named = (dir: string) => process.argv.slice(2).some((arg) => arg.replace(/^\.\//, '').startsWith(dir))
-const allTests = [...walk(path.join(root, 'src')), ...walk(path.join(root, 'test'))]
-  .filter((file) => !file.startsWith('test/manual/') || named('test/manual'))
-  .sort()
+const allTests = [...walk(path.join(root, 'src')), ...walk(path.join(root, 'test'))].sort()
 const matches = (file: string) => filters.length === 0 || filters.some((f) => file.startsWith(f.replace(/^\.\//, '')))
 const isUnit = (file: string) => file.startsWith('src/domain/') || file.startsWith('src/policy/')
 const isE2e = (file: string) => file.startsWith('test/e2e/')

@@ -30,6 +30,7 @@ import { registerCancellationRoutes } from './features/cancellations/routes.ts'
 import { registerAgreementRoutes } from './features/agreements/routes.ts'
 import { registerFeedbackRoutes } from './features/feedback/routes.ts'
 import { registerRecordRoutes } from './features/records/routes.ts'
+import { registerSchoolDetailsRoutes } from './features/school-details/routes.ts'
 import { listenForLiveChanges, type LiveChannel } from './features/live/channel.ts'
 import { startJobRunners, type JobRunners } from './features/live/deadlines.ts'
 import { mailerFromConfig, runDelivery, vapidKeys, vapidSubject, webPushSender, type DeliveryDeps, type Mailer, type PushSender } from './features/live/deliver.ts'
@@ -223,6 +224,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerAgreementRoutes(app)
   registerFeedbackRoutes(app)
   registerRecordRoutes(app)
+  registerSchoolDetailsRoutes(app)
   registerCalendarRoutes(app)
   registerPolicyRoutes(app)
   registerAccountRoutes(app)

@@ -48,6 +48,9 @@ const envSchema = z.object({
   MAIL_FROM: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address').default('doorstep@localhost'),
   // GET /metrics (Prometheus) answers only a request with "Authorization: Bearer <METRICS_TOKEN>".
   // Unset, /metrics is off (404). See docs/decisions/0016-police-sheet-and-operations.md.
+  // Web Push endpoints must be a push service on the internet: an https:// address that is not this
+  // machine or a private network (the server posts to it). Only tests (a push service on 127.0.0.1) allow them.
+  PUSH_ALLOW_PRIVATE_ENDPOINTS: booleanish.default(false),
   METRICS_TOKEN: z
     .string()
     .regex(/^[A-Za-z0-9._~+/=-]{24,200}$/, 'must be 24 to 200 letters, digits or . _ ~ + / = - (for example: openssl rand -hex 24)')
@@ -71,6 +74,8 @@ export type Config = Readonly<{
   mail: Readonly<{ smtpUrl: string | undefined; from: string }>
   /** The bearer token a Prometheus scraper sends to GET /metrics; undefined turns /metrics off. */
   metricsToken: string | undefined
+  /** Whether a Web Push endpoint may be on this machine or a private network (tests only). */
+  push: Readonly<{ allowPrivateEndpoints: boolean }>
 }>
 
 export class ConfigError extends Error {
@@ -110,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     mail: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM }),
     metricsToken: e.METRICS_TOKEN,
+    push: Object.freeze({ allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS }),
   })
 }
 
@@ -121,5 +127,6 @@ function parseTrustProxy(value: string): boolean | number | string[] {
 
 /** Settings for tests: the defaults, with overrides. Never reads process.env. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return Object.freeze({ ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), ...overrides })
+  // The tests' push service (test/push-service.ts) listens on 127.0.0.1.
+  return Object.freeze({ ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUSH_ALLOW_PRIVATE_ENDPOINTS: '1' }), ...overrides })
 }

@@ -107,6 +107,7 @@ async function start(): Promise<void> {
   const here = ['localhost', '127.0.0.1', '[::1]'].includes(config.publicUrl.hostname) && config.publicUrl.port === address.port
   say(`Doorstep is running at ${here ? config.publicUrl.href : address.href}`)
   if (!here) say(`Its public address (PUBLIC_URL) is ${config.publicUrl.href}`)
-  // Compile the stylesheet now, so the first person to open a page does not wait for it.
-  await stylesheet().catch((error: unknown) => app?.log.error({ err: error }, 'stylesheet did not compile'))
+  // Compile the stylesheet now (in a worker thread), so the first person to open a page does not wait
+  // for it. Not awaited: stopping does not wait for start-up to finish compiling it.
+  stylesheet().catch((error: unknown) => app?.log.error({ err: error }, 'stylesheet did not compile'))
 }

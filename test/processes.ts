@@ -85,10 +85,18 @@ export function startServer(t: TestContext, env: Record<string, string>): Server
   }
 }
 
-/** Waits for "Doorstep is running at …": the address, and when it was printed (the server is listening). */
-export async function running(server: ServerProcess): Promise<{ address: string; at: number }> {
-  const { match, at } = await server.waitFor(/Doorstep is running at (http:\/\/\S+)/)
-  return { address: match[1]!, at }
+/**
+ * Waits for "Doorstep is running at …": the address, and when it was printed (the server is listening).
+ * Bounded: a server that cannot start (a database that is full, say) fails the test saying which server
+ * and what it printed, rather than leaving it waiting.
+ */
+export async function running(server: ServerProcess, name = 'the server', timeoutMs = 120_000): Promise<{ address: string; at: number }> {
+  try {
+    const { match, at } = await server.waitFor(/Doorstep is running at (http:\/\/\S+)/, timeoutMs)
+    return { address: match[1]!, at }
+  } catch (error) {
+    throw new Error(`${name} did not start: ${(error as Error).message}`, { cause: error })
+  }
 }
 
 /** A directory under .tmp/, open to the `postgres` OS user; any PostgreSQL server left in it is stopped at the end. */

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { createRequire, stripTypeScriptTypes } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import * as sass from 'sass'
+import { Worker } from 'node:worker_threads'
 
 const require = createRequire(import.meta.url)
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -12,15 +12,21 @@ const nodeModules = path.resolve(path.dirname(require.resolve('govuk-frontend/pa
 
 let css: Promise<string> | undefined
 
-/** The stylesheet is compiled from Sass once per process, on first request. */
+/**
+ * The stylesheet is compiled from Sass once per process (src/server.ts asks for it at start-up), in a
+ * worker thread: Sass's compiler holds the thread it runs on for the whole compile (even compileAsync),
+ * 15-40 s on a loaded 2-core machine, and on the main thread that stopped the instance's deadline
+ * workers and heartbeats just after it started — its alarms late by as long (decision 0020).
+ */
 export function stylesheet(): Promise<string> {
-  css ??= sass
-    .compileAsync(path.join(here, '..', 'views', 'app.scss'), {
-      loadPaths: [nodeModules],
-      style: 'compressed',
-      quietDeps: true,
+  css ??= new Promise<string>((resolve, reject) => {
+    const worker = new Worker(new URL('./stylesheet-worker.ts', import.meta.url), {
+      workerData: { file: path.join(here, '..', 'views', 'app.scss'), loadPaths: [nodeModules] },
     })
-    .then((result) => result.css)
+    worker.once('message', (compiled: string) => resolve(compiled))
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`The stylesheet compiler stopped (exit code ${code}) before it finished`)))
+  })
   return css
 }
 

@@ -296,6 +296,8 @@ const matrix: Record<string, Allowed> = {
   'POST /account/tokens': 'signed-in',
   'POST /account/tokens/:tokenId/revoke': 'signed-in',
   'GET /audit': HISTORY,
+  'GET /school/details': STAFF_ADMINS,
+  'POST /school/details': STAFF_ADMINS,
   'GET /api/openapi.json': 'public',
   'GET /api/v1/me': 'signed-in',
   'GET /api/v1/schools': 'signed-in',

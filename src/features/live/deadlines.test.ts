@@ -63,7 +63,7 @@ describe('the job runners', () => {
   })
 
   it('R-ESC-1 tells connection failures from other errors', () => {
-    for (const code of ['57P01', '57P03', '08006', 'ECONNREFUSED']) assert.ok(isConnectionError(Object.assign(new Error('x'), { code })), code)
+    for (const code of ['57P01', '57P03', '53300', '08006', 'ECONNREFUSED']) assert.ok(isConnectionError(Object.assign(new Error('x'), { code })), code)
     assert.ok(isConnectionError(new Error('Connection terminated unexpectedly')))
     assert.ok(isConnectionError(new Error('Client has encountered a connection error and is not queryable')))
     assert.ok(!isConnectionError(Object.assign(new Error('duplicate key'), { code: '23505' })))

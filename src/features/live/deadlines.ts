@@ -115,10 +115,16 @@ const RETRY_CONNECTION_FOR_MS = 5 * 60_000
  * Whether an error means the database could not be reached or dropped the connection (a restart, a
  * failover, a network cut), rather than that the work itself failed.
  */
+/** The connections an instance's job runners may hold at most: see startJobRunners. */
+export function jobPoolSize(deadlineConcurrency: number): number {
+  return deadlineConcurrency + 3 + 5
+}
+
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
-  // 08xxx connection exceptions; 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now.
-  if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code))) return true
+  // 08xxx connection exceptions; 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now;
+  // 53300 too many connections (the server is full for a moment: a new connection is tried again).
+  if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code))) return true
   const message = error instanceof Error ? error.message : ''
   return /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message)
 }
@@ -174,9 +180,12 @@ export async function startJobRunners(options: JobRunnerOptions): Promise<JobRun
   const deadlineConcurrency = options.deadlineConcurrency ?? 16
   const emailConcurrency = options.emailConcurrency ?? 8
   const pushConcurrency = options.pushConcurrency ?? 8
-  // Every job of this instance at once (handlers use this pool), the LISTEN connections, and room for
-  // the fetches, completions and heartbeats between them.
-  const pool: Pool = retryWhileStarting(createPool(options.connectionString, deadlineConcurrency + emailConcurrency + pushConcurrency + 8))
+  // Every deadline of this instance at once (handlers use this pool), the three pools' LISTEN connections,
+  // and a few for the deliveries, fetches, completions and heartbeats between them — shared, not one each.
+  // With a connection allowed per worker the pool grew to ~35 connections per idle instance, so two
+  // instances and a test filled a PostgreSQL server's default 100 and the next instance could not start
+  // (decision 0020). Connecting retries while the server is starting up (decision 0017).
+  const pool: Pool = retryWhileStarting(createPool(options.connectionString, jobPoolSize(deadlineConcurrency)))
   const pollInterval = options.pollInterval ?? 100
   const poolIds = new Set<string>()
   const events: WorkerEvents = new EventEmitter() as WorkerEvents

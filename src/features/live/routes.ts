@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { alarmDeliveries, channelStateLabels } from './alarm-deliveries.ts'
 import { z } from 'zod'
 import { acknowledgementOutcomeLabels, acknowledgementOutcomes, alarmEscalation, alarmKindLabels } from '../../domain/monitoring.ts'
 import { liveActionLabels, liveStageLabels, type LiveAction } from '../../domain/visit-lifecycle.ts'
@@ -185,6 +186,7 @@ export function registerLiveRoutes(app: FastifyInstance): void {
     const live = await liveViewOf(pool, viewer, schoolId, alarm.visitId, now)
     if (!live?.isWatcher && !may.maySayVisitorsSafe && may.acknowledgeSteps.length === 0) throw new NotFoundError('There is no alarm with that id in this school.')
     const escalation = alarmEscalation(visit.policy, alarm, visit.outOfHours, now)
+    const deliveries = await alarmDeliveries(pool, schoolId, alarm.id)
     const done = (request.query as { done?: unknown }).done
     return reply.status(status).page(view('alarm'), {
       title: `Alarm: ${alarmKindLabels[alarm.kind]}`,
@@ -193,6 +195,8 @@ export function registerLiveRoutes(app: FastifyInstance): void {
       live,
       escalation,
       may,
+      deliveries,
+      channelStateLabels,
       label: alarmKindLabels[alarm.kind],
       outcomes: acknowledgementOutcomes.map((id) => ({ value: id, text: acknowledgementOutcomeLabels[id] })),
       outcomeLabels: acknowledgementOutcomeLabels,

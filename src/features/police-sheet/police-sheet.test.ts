@@ -4,6 +4,8 @@ import { describe, it } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { signIn, testApp, textOf, userId, type Agent, type TestApp } from '../../../test/helpers.ts'
+import { startSmtpSink } from '../../../test/smtp-server.ts'
+import { runDelivery } from '../live/deliver.ts'
 import { hashPassword } from '../auth/passwords.ts'
 import { school } from '../visits/fixtures.ts'
 import { londonInstant } from '../visits/times.ts'
@@ -108,6 +110,48 @@ async function sheetViews(ctx: TestApp, visitId: string) {
 }
 
 describe('the police information sheet', () => {
+  it('R-ESC-1 the alarm page says who was told and how each message went: email sent, failed and retrying, or no address; Web Push not set up', async (t) => {
+    const sink = await startSmtpSink(t, { refuseRecipients: 1 })
+    const ctx = await testApp(t, { ...allDay, mailer: sink.mailer() })
+    const leo = await leoVisit(ctx)
+    const { office } = await aVisitGoingWrong(ctx, leo)
+    const { rows: [alarm] } = await ctx.pool.query<{ id: string }>('SELECT id FROM alarms WHERE visit_id = $1 ORDER BY raised_at DESC LIMIT 1', [leo.visitId])
+    const before = textOf((await ok(office.get(`/alarms/${alarm!.id}`), 200)).body)
+    assert.match(before, /Who was told, and how Person Told at In Doorstep Email Phone alert \(Web Push\)/)
+    assert.match(before, /Not read yet Sending Sending/)
+    const { rows: deliveries } = await ctx.pool.query<{ notificationId: string; channel: 'email' | 'push' }>(
+      `SELECT d.notification_id AS "notificationId", d.channel FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE n.alarm_id = $1 ORDER BY n.created_at, d.channel`,
+      [alarm!.id],
+    )
+    assert.ok(deliveries.some((d) => d.channel === 'email'), 'the alarm is emailed')
+    for (const delivery of deliveries) await runDelivery(ctx.app.live.delivery, delivery)
+    const after = textOf((await ok(office.get(`/alarms/${alarm!.id}`), 200)).body)
+    const table = after.slice(after.indexOf('Who was told, and how'))
+    // The sink refuses the first recipient; what follows on that connection may fail too: each is shown as it is.
+    const emails = [...table.matchAll(/Not read yet (Sent|Failed, retrying|Sending|No address)/g)].map((m) => m[1])
+    assert.equal(emails.length, deliveries.filter((d) => d.channel === 'email').length, table.slice(0, 800))
+    assert.ok(emails.includes('Failed, retrying'), `the refused email is shown as being retried: ${table.slice(0, 800)}`)
+    assert.ok(emails.includes('Sent'), `an email that went is shown as sent: ${table.slice(0, 800)}`)
+    assert.ok(!emails.includes('Sending'), 'every attempt is settled')
+    assert.match(table, /No address/, 'no browser has alerts on (Web Push is not set up here)')
+  })
+
+  it('R-ESC-3 the sheet starts with the school’s phone number and address once a school admin has set them (School contact details)', async (t) => {
+    const ctx = await testApp(t, allDay)
+    const leo = await leoVisit(ctx)
+    const { office } = await aVisitGoingWrong(ctx, leo)
+    const admin = await signIn(ctx, 'admin@westside.example')
+    await ok(admin.post('/school/details', { phone: '', address: '' }))
+    const without = textOf((await ok(office.get(`/visits/${leo.visitId}/police-sheet`), 200)).body)
+    assert.match(without, /School phone: not held in Doorstep/)
+    assert.doesNotMatch(without, /School address:/)
+    await ok(admin.post('/school/details', { phone: '01632 960 001', address: '1 School Lane\nWestside\nWS1 2AB' }))
+    const page = textOf((await ok(office.get(`/visits/${leo.visitId}/police-sheet`), 200)).body)
+    assert.match(page, /School phone: 01632 960 001/)
+    assert.match(page, /School address: 1 School Lane/)
+  })
+
   it('R-ESC-3 the office opens a sheet with the visitors, vehicle, address, family, hazards, times, last check-in and when the code word was used, never the code word itself; the view is audited', async (t) => {
     const ctx = await testApp(t, allDay)
     const leo = await leoVisit(ctx)

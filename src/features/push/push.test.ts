@@ -94,6 +94,30 @@ describe('turning alerts on', () => {
     assert.deepEqual(await subscriptionsOf(ctx, 'dsl@westside.example'), [])
   })
 
+  it('R-ESC-1 R-CONF-1 an endpoint on this server or a private network is refused (the server would post to it), on the page and in the API; a push service on the internet is kept', async (t) => {
+    const ctx = await testApp(t, { config: { push: { allowPrivateEndpoints: false } } })
+    const dsl = await signIn(ctx, 'dsl@westside.example')
+    const refused = [
+      'https://127.0.0.1:8443/push/1', 'https://2130706433/push/1', 'https://localhost/push/1', 'https://push.localhost/1', 'https://[::1]/push/1',
+      'https://10.1.2.3/push/1', 'https://172.20.0.5/push/1', 'https://192.168.1.10/push/1', 'https://169.254.169.254/latest/meta-data',
+      'https://100.64.0.1/1', 'https://0.0.0.0/1', 'https://[fd00::1]/1', 'https://[fe80::1]/1', 'https://[::ffff:127.0.0.1]/1',
+      'https://printer.local/1', 'https://metadata.google.internal/1', 'https://intranet/1', 'https://10.0.0.1./1',
+    ]
+    for (const endpoint of refused) {
+      for (const url of ['/push/subscriptions', '/api/v1/push/subscriptions']) {
+        const response = await dsl.json('POST', url, browserLike(endpoint))
+        assert.equal(response.statusCode, 400, `${endpoint} at ${url}: ${response.body}`)
+        const problem = JSON.parse(response.body) as { errors: Array<{ pointer: string; detail: string }> }
+        assert.deepEqual(problem.errors.map((e) => [e.pointer, e.detail]), [['/endpoint', 'The endpoint must be a push service on the internet, not this server or a private network']], endpoint)
+      }
+    }
+    assert.deepEqual(await subscriptionsOf(ctx, 'dsl@westside.example'), [], 'nothing saved')
+    for (const endpoint of ['https://fcm.googleapis.com/fcm/send/abc123', 'https://updates.push.services.mozilla.com/wpush/v2/x', 'https://web.push.apple.com/QGx', 'https://8.8.8.8/push/1']) {
+      assert.equal((await dsl.json('POST', '/push/subscriptions', browserLike(endpoint))).statusCode, 201, endpoint)
+    }
+    assert.equal((await subscriptionsOf(ctx, 'dsl@westside.example')).length, 4)
+  })
+
   it('R-CONF-1 only for the signed-in person: no session or no CSRF token is refused, and another person’s browser cannot be taken over or turned off', async (t) => {
     const ctx = await testApp(t, { push: pushTo(await startPushService(t)) })
     const subscription = browserLike()

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { defineApi } from '../../web/api.ts'
 import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { NotFoundError, ValidationError } from '../../web/errors.ts'
-import { pushEndpointSchema, pushSubscriptionSchema, sendTestAlert, turnOffAlerts, turnOnAlerts } from './service.ts'
+import { pushEndpointProblem, pushEndpointSchema, pushSubscriptionSchema, sendTestAlert, turnOffAlerts, turnOnAlerts } from './service.ts'
 
 /**
  * Turning alerts on in a browser (Web Push, R-ESC-1, R-ALERT-1):
@@ -30,14 +30,18 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 export function registerPushRoutes(app: FastifyInstance): void {
-  const { pool, clock } = app.deps
+  const { pool, clock, config } = app.deps
   const publicKey = () => {
     const push = app.live.delivery.push
     if (!push) throw new NotFoundError('Web Push is not set up on this Doorstep.')
     return { publicKey: push.publicKey }
   }
-  const turnOn = (request: FastifyRequest, body: unknown) =>
-    turnOnAlerts(pool, actorOf(request), parse(pushSubscriptionSchema, body), String(request.headers['user-agent'] ?? ''), clock())
+  const turnOn = (request: FastifyRequest, body: unknown) => {
+    const input = parse(pushSubscriptionSchema, body)
+    const problem = pushEndpointProblem(input.endpoint, config.push.allowPrivateEndpoints)
+    if (problem) throw new ValidationError([{ field: 'endpoint', message: problem }])
+    return turnOnAlerts(pool, actorOf(request), input, String(request.headers['user-agent'] ?? ''), clock())
+  }
   const turnOff = async (request: FastifyRequest, body: unknown) => {
     await turnOffAlerts(pool, actorOf(request), parse(pushEndpointSchema, body), clock())
   }

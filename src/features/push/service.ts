@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net'
 import { ECDH } from 'node:crypto'
 import { z } from 'zod'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
@@ -33,7 +34,7 @@ export const pushSubscriptionSchema = z.object({
   endpoint: z
     .string({ error: 'Send the subscription’s endpoint (an https:// address from the browser)' })
     .max(2000, 'The endpoint must be 2,000 characters or fewer')
-    .refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:', 'The endpoint must be an https:// address (a browser’s push service)'),
+    .refine((value) => pushEndpointProblem(value, true) === undefined, 'The endpoint must be an https:// address (a browser’s push service)'),
   expirationTime: z.number().nullable().optional(),
   keys: z.object(
     {
@@ -47,6 +48,33 @@ export const pushSubscriptionSchema = z.object({
   ),
 })
 export type PushSubscriptionInput = z.infer<typeof pushSubscriptionSchema>
+
+const privateRanges = new BlockList()
+for (const [address, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3],
+] as const) privateRanges.addSubnet(address, prefix, 'ipv4')
+for (const [address, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96]] as const) privateRanges.addSubnet(address, prefix, 'ipv6')
+
+/**
+ * Why a push endpoint is refused (the server posts alerts to it, so it must not be pointed at this
+ * machine or the school's network), or undefined when it is fine: https only, and not a loopback,
+ * private, link-local or reserved address, nor a name that only a local network knows (localhost,
+ * *.local, *.internal, a name without a dot). `allowPrivate` is for tests, whose push service runs on 127.0.0.1.
+ * (A public name that resolves to a private address is not caught here: the address is not looked up.)
+ */
+export function pushEndpointProblem(endpoint: string, allowPrivate: boolean): string | undefined {
+  if (!URL.canParse(endpoint) || new URL(endpoint).protocol !== 'https:') return 'The endpoint must be an https:// address (a browser’s push service)'
+  if (allowPrivate) return undefined
+  const host = new URL(endpoint).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '')
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1] ?? /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host)?.slice(1).map((part) => parseInt(part, 16)).flatMap((n) => [n >> 8, n & 255]).join('.')
+  const family = mapped ? 4 : isIP(host)
+  const local =
+    family === 4 ? privateRanges.check(mapped ?? host, 'ipv4')
+    : family === 6 ? privateRanges.check(host, 'ipv6')
+    : host === 'localhost' || !host.includes('.') || /\.(localhost|local|internal|intranet|lan|home|home\.arpa|corp)$/.test(host)
+  return local ? 'The endpoint must be a push service on the internet, not this server or a private network' : undefined
+}
 
 export const pushEndpointSchema = z.object({
   endpoint: z.string({ error: 'Send the endpoint of the browser to turn alerts off in' }).min(1, 'Send the endpoint of the browser to turn alerts off in').max(2000),
