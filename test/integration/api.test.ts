@@ -191,7 +191,8 @@ describe('API: the OpenAPI document', () => {
     assert.equal(staff.parameters[0].schema.type, 'string')
     assert.equal(staff.parameters[0].schema.format, 'uuid')
     assert.deepEqual(document.paths['/api/v1/me'].get.parameters, [])
-    assert.deepEqual(document.components.securitySchemes.bearerToken, { type: 'http', scheme: 'bearer' })
+    assert.equal(document.components.securitySchemes.bearerToken.scheme, 'bearer')
+    assert.equal(document.components.securitySchemes.clientCredentials.flows.clientCredentials.tokenUrl, '/oauth/token')
     assert.deepEqual(document.components.schemas.Problem.required, ['type', 'title', 'status', 'detail'])
   })
 

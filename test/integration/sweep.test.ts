@@ -15,7 +15,7 @@ describe('sweeping what has expired (run by the server at start-up and every hou
 
     ctx.clock.advance(29 * 60_000)
     assert.equal((await busy.get('/')).statusCode, 200)
-    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 0, apiTokens: 0, signInDevices: 0 }, 'nothing has expired yet')
+    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 0, apiTokens: 0, signInDevices: 0, clientTokens: 0 }, 'nothing has expired yet')
 
     ctx.clock.advance(2 * 60_000)
     const swept = await sweepExpired(ctx.pool, ctx.clock(), ctx.config)

@@ -132,6 +132,7 @@ export function registerPupilApi(app: FastifyInstance): void {
     summary: "A school's pupils, by surname; q searches pupils' and adults' names and UPNs",
     tag: 'Pupils',
     access: { roles: pupilViewers },
+    scope: 'pupils:read',
     params: schoolParams,
     query: pupilSearch,
     response: z.object({
@@ -180,6 +181,7 @@ export function registerPupilApi(app: FastifyInstance): void {
     summary: 'A pupil and their family: address, adults, agencies, hazards, any decline of visits',
     tag: 'Pupils',
     access: { roles: pupilViewers },
+    scope: 'pupils:read',
     params: pupilParams,
     response: familySchema,
     handler: async ({ request, params }) => {
@@ -196,6 +198,7 @@ export function registerPupilApi(app: FastifyInstance): void {
     summary: `Import pupils and families from CSV (docs/pupil-import.md): send text/csv, or JSON { "csv": "…" }. All rows or none; at most ${MAX_IMPORT_ROWS} rows`,
     tag: 'Pupils',
     access: { roles: pupilImporters },
+    scope: 'pupils:write',
     params: schoolParams,
     body: z.union([z.string(), z.object({ csv: z.string() })], { error: 'Send the CSV file as text/csv, or as JSON { "csv": "…" }' }),
     response: z.object({ pupilsCreated: z.number().int(), adultsCreated: z.number().int(), addressesCreated: z.number().int(), rows: z.number().int() }),

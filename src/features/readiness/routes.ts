@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { SchoolRole } from '../../domain/roles.ts'
 import { defineApi } from '../../web/api.ts'
-import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
+import { actingAs, actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { ForbiddenError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
@@ -393,6 +393,7 @@ function registerReadinessApi(app: FastifyInstance): void {
     summary: 'A member of staff’s readiness for home visits: DBS, training, mobile number, vehicles and the verdict',
     tag: 'Readiness',
     access: { roles: ownReadinessViewers },
+    scope: 'readiness:read',
     params: z.object({ schoolId: z.uuid(), userId: z.uuid() }),
     response: z.object({
       userId: z.uuid(),
@@ -437,7 +438,7 @@ function registerReadinessApi(app: FastifyInstance): void {
     handler: async ({ request, params }) => {
       const school = schoolOf(request)
       await requirePerson(pool, school.id, params.userId)
-      assertMayView(school.roles, actorOf(request).userId, params.userId)
+      assertMayView(school.roles, actingAs(request).userId, params.userId)
       const r = await personReadiness(pool, school.id, params.userId, clock())
       return {
         userId: r.person.id,
@@ -493,6 +494,7 @@ function registerReadinessApi(app: FastifyInstance): void {
     summary: 'DBS re-checks, training and vehicle insurance expiring soon (default 30 days) or already expired',
     tag: 'Readiness',
     access: { roles: readinessViewers },
+    scope: 'readiness:read',
     params: z.object({ schoolId: z.uuid() }),
     query: z.object({ withinDays: z.coerce.number().int().min(1).max(365).optional() }),
     response: z.object({ today: isoDate, until: isoDate, upcoming: z.array(expiringItem), expired: z.array(expiringItem) }),

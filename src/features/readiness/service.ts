@@ -62,7 +62,7 @@ export function mayViewAllReadiness(roles: readonly SchoolRole[]): boolean {
 }
 
 /** Visitors see their own readiness and nobody else's (checked after the person is known to be in the school). */
-export function assertMayView(roles: readonly SchoolRole[], actorUserId: string, userId: string): void {
+export function assertMayView(roles: readonly SchoolRole[], actorUserId: string | null, userId: string): void {
   if (actorUserId !== userId && !mayViewAllReadiness(roles)) {
     throw new ForbiddenError('You can see your own readiness for home visits, but not other people’s.')
   }

@@ -200,7 +200,12 @@ function toDetail(page: VisitView): z.input<typeof visitDetail> {
 
 export function registerVisitApi(app: FastifyInstance): void {
   const { pool, clock } = app.deps
-  const detail = async (request: FastifyRequest, visitId: string) => toDetail(await viewVisit(pool, viewerOf(request), schoolOf(request).id, visitId, clock()))
+  const detail = async (request: FastifyRequest, visitId: string) => {
+    const answer = toDetail(await viewVisit(pool, viewerOf(request), schoolOf(request).id, visitId, clock()))
+    // Code words are for people (R-ITIN-2): an API client never gets one (docs/decisions/0025-api-clients.md).
+    if (request.apiClient) delete answer.codeWord
+    return answer
+  }
 
   defineApi(app, {
     method: 'GET',
@@ -208,6 +213,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     summary: 'Visits: all of them for the office and leaders, your own for visitors',
     tag,
     access,
+    scope: 'visits:read',
     params: schoolParams,
     query: listFilter,
     response: z.object({ visits: z.array(visitSummary) }),
@@ -240,6 +246,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     summary: 'A visit with its risk assessment, approvals and history',
     tag,
     access,
+    scope: 'visits:read',
     params: visitParams,
     response: visitDetail,
     handler: async ({ request, params }) => detail(request, params.visitId),
