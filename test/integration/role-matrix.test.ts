@@ -229,6 +229,11 @@ const matrix: Record<string, Allowed> = {
   'POST /account/tokens/:tokenId/revoke': 'signed-in',
   'GET /audit': HISTORY,
   'GET /api/openapi.json': 'public',
+  // API clients (docs/decisions/0025): registered and revoked by the staff admins; the token endpoint authenticates the client itself.
+  'GET /api-clients': STAFF_ADMINS,
+  'POST /api-clients': STAFF_ADMINS,
+  'POST /api-clients/:apiClientId/revoke': STAFF_ADMINS,
+  'POST /oauth/token': 'public',
   'GET /api/v1/me': 'signed-in',
   'GET /api/v1/schools': 'signed-in',
   'GET /api/v1/schools/:schoolId/staff': STAFF_ADMINS,

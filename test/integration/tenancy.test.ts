@@ -117,6 +117,13 @@ const hartonRecord: Record<string, Finder> = {
      RETURNING id`,
   ],
 
+  // API clients (docs/decisions/0025): one registered for Harton.
+  apiClientId: [
+    'SELECT id FROM api_clients WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `INSERT INTO api_clients (school_id, name, secret_hash, secret_prefix, scopes, created_by_name, created_at)
+     VALUES (:schoolId, 'Harton MIS', 'not-a-hash', 'dsc_hart', ARRAY['pupils:read'], 'Harton admin', now()) RETURNING id`,
+  ],
+
   // Calendar feeds: the secret token in a feed URL (not a record id). Harton's office feed, stopped:
   // a stopped link is a 404 and shows nothing (a live one shows its school's visits by design).
   token: `INSERT INTO calendar_feeds (school_id, kind, token_hash, created_by, created_at, revoked_at, revoked_by)
