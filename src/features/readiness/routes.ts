@@ -9,6 +9,7 @@ import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { currentPolicy } from '../policy/repository.ts'
 import { ukDateOf } from './dates.ts'
+import { registerReadinessWriteApi } from './api.ts'
 import { DESCRIPTION_MAX, descriptionForm, findDescription, mayDescribe, saveDescription } from './description.ts'
 import { listDbs, listVisitingStaff, type StaffPerson } from './repository.ts'
 import { dateValues, dbsForm, dbsLevelLabels, dbsLevels, fieldId, trainingRecordForm, vehicleForm } from './schema.ts'
@@ -25,6 +26,8 @@ import {
   mayViewAllReadiness,
   ownReadinessViewers,
   personReadiness,
+  type PersonReadiness,
+  type Verdict,
   readinessEditors,
   readinessOverview,
   readinessViewers,
@@ -376,13 +379,100 @@ function errors(fieldErrors: FieldError[]) {
 
 // --- JSON API ---------------------------------------------------------------------------------------------------
 
-const message = z.object({ code: z.string(), text: z.string() })
-const verdict = z.object({ status: z.enum(['ready', 'warnings', 'blocked']), blocks: z.array(message), warnings: z.array(message) })
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
-const vehicleCheck = z.object({
+const message = z.object({ code: z.string(), message: z.string() })
+export const verdict = z.object({ status: z.enum(['ready', 'warnings', 'blocked']), blocks: z.array(message), warnings: z.array(message) })
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
+export const vehicleCheck = z.object({
   verdict: z.enum(['ready', 'warnings', 'blocked']),
   problems: z.array(z.object({ code: z.string(), severity: z.enum(['block', 'warn']), message: z.string() })),
 })
+
+/** A member of staff's readiness, as the API answers it (GET, and every change to their DBS or training). */
+export const readinessAnswer = z.object({
+    userId: z.uuid(),
+    name: z.string(),
+    mobile: z.string().nullable(),
+    policyVersion: z.int(),
+    dbs: z
+      .object({
+        level: z.enum(dbsLevels),
+        barredListChecked: z.boolean(),
+        certificateNumber: z.string(),
+        issuedOn: isoDate,
+        updateService: z.boolean(),
+        recheckDueOn: isoDate.nullable(),
+      })
+      .nullable(),
+    trainings: z.array(
+      z.object({
+        trainingId: z.string(),
+        label: z.string(),
+        requirement: z.string(),
+        status: z.enum(['valid', 'expiring', 'expired', 'missing']),
+        completedOn: isoDate.nullable(),
+        expiresOn: isoDate.nullable(),
+      }),
+    ),
+    vehicles: z.array(
+      z.object({
+        id: z.uuid(),
+        make: z.string(),
+        model: z.string(),
+        registration: z.string(),
+        colour: z.string(),
+        insuranceExpiresOn: isoDate,
+        businessUseCover: z.boolean(),
+        schoolApproved: z.boolean(),
+        check: vehicleCheck,
+      }),
+    ),
+    verdict,
+  })
+
+export function toReadinessAnswer(r: PersonReadiness): z.input<typeof readinessAnswer> {
+  return {
+      userId: r.person.id,
+      name: r.person.name,
+      mobile: r.person.mobile,
+      policyVersion: r.policy.version,
+      dbs: r.dbs
+        ? {
+            level: r.dbs.level,
+            barredListChecked: r.dbs.barredListChecked,
+            certificateNumber: r.dbs.certificateNumber,
+            issuedOn: r.dbs.issuedOn,
+            updateService: r.dbs.updateService,
+            recheckDueOn: r.dbs.recheckDueOn,
+          }
+        : null,
+      trainings: r.trainings.map((t) => ({
+        trainingId: t.trainingId,
+        label: t.label,
+        requirement: t.requirement,
+        status: t.status,
+        completedOn: t.latest?.completedOn ?? null,
+        expiresOn: t.latest?.expiresOn ?? null,
+      })),
+      vehicles: r.vehicles.map((v) => ({
+        id: v.id,
+        make: v.make,
+        model: v.model,
+        registration: v.registration,
+        colour: v.colour,
+        insuranceExpiresOn: v.insuranceExpiresOn,
+        businessUseCover: v.businessUseCover,
+        schoolApproved: v.schoolApproved,
+        check: v.check,
+      })),
+      verdict: verdictAnswer(r.verdict),
+    }
+}
+
+/** Warnings and blocks as the API gives them everywhere: a stable code and the words (issue 10 point 13). */
+export function verdictAnswer(given: Verdict): z.input<typeof verdict> {
+  const words = (m: { code: string; text: string }) => ({ code: m.code, message: m.text })
+  return { status: given.status, blocks: given.blocks.map(words), warnings: given.warnings.map(words) }
+}
 
 function registerReadinessApi(app: FastifyInstance): void {
   const { pool, clock } = app.deps
@@ -395,87 +485,12 @@ function registerReadinessApi(app: FastifyInstance): void {
     access: { roles: ownReadinessViewers },
     scope: 'readiness:read',
     params: z.object({ schoolId: z.uuid(), userId: z.uuid() }),
-    response: z.object({
-      userId: z.uuid(),
-      name: z.string(),
-      mobile: z.string().nullable(),
-      policyVersion: z.int(),
-      dbs: z
-        .object({
-          level: z.enum(dbsLevels),
-          barredListChecked: z.boolean(),
-          certificateNumber: z.string(),
-          issuedOn: isoDate,
-          updateService: z.boolean(),
-          recheckDueOn: isoDate.nullable(),
-        })
-        .nullable(),
-      trainings: z.array(
-        z.object({
-          trainingId: z.string(),
-          label: z.string(),
-          requirement: z.string(),
-          status: z.enum(['valid', 'expiring', 'expired', 'missing']),
-          completedOn: isoDate.nullable(),
-          expiresOn: isoDate.nullable(),
-        }),
-      ),
-      vehicles: z.array(
-        z.object({
-          id: z.uuid(),
-          make: z.string(),
-          model: z.string(),
-          registration: z.string(),
-          colour: z.string(),
-          insuranceExpiresOn: isoDate,
-          businessUseCover: z.boolean(),
-          schoolApproved: z.boolean(),
-          check: vehicleCheck,
-        }),
-      ),
-      verdict,
-    }),
+    response: readinessAnswer,
     handler: async ({ request, params }) => {
       const school = schoolOf(request)
       await requirePerson(pool, school.id, params.userId)
       assertMayView(school.roles, actingAs(request).userId, params.userId)
-      const r = await personReadiness(pool, school.id, params.userId, clock())
-      return {
-        userId: r.person.id,
-        name: r.person.name,
-        mobile: r.person.mobile,
-        policyVersion: r.policy.version,
-        dbs: r.dbs
-          ? {
-              level: r.dbs.level,
-              barredListChecked: r.dbs.barredListChecked,
-              certificateNumber: r.dbs.certificateNumber,
-              issuedOn: r.dbs.issuedOn,
-              updateService: r.dbs.updateService,
-              recheckDueOn: r.dbs.recheckDueOn,
-            }
-          : null,
-        trainings: r.trainings.map((t) => ({
-          trainingId: t.trainingId,
-          label: t.label,
-          requirement: t.requirement,
-          status: t.status,
-          completedOn: t.latest?.completedOn ?? null,
-          expiresOn: t.latest?.expiresOn ?? null,
-        })),
-        vehicles: r.vehicles.map((v) => ({
-          id: v.id,
-          make: v.make,
-          model: v.model,
-          registration: v.registration,
-          colour: v.colour,
-          insuranceExpiresOn: v.insuranceExpiresOn,
-          businessUseCover: v.businessUseCover,
-          schoolApproved: v.schoolApproved,
-          check: v.check,
-        })),
-        verdict: r.verdict,
-      }
+      return toReadinessAnswer(await personReadiness(pool, school.id, params.userId, clock()))
     },
   })
 
@@ -504,4 +519,6 @@ function registerReadinessApi(app: FastifyInstance): void {
       return { today: result.today, until: result.until, upcoming: result.upcoming.map(strip), expired: result.expired.map(strip) }
     },
   })
+
+  registerReadinessWriteApi(app)
 }

@@ -523,3 +523,19 @@ export async function removeVehicleRecord(pool: Pool, actor: Actor, schoolId: st
   })
   return before
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The staff directory for planning (issue 10 point 12).
+
+/**
+ * The colleagues a visit may be planned with (the staff the plan-staff page offers: active, in a role that goes on
+ * visits), each with their readiness verdict under the policy in force `at` (the visit's time, or now).
+ */
+export async function staffDirectory(db: Db, schoolId: string, at: Date): Promise<Array<{ person: StaffPerson; verdict: Verdict }>> {
+  const { policy } = await currentPolicy(db, schoolId, at)
+  const [people, dbs, trainings] = await Promise.all([listVisitingStaff(db, schoolId), listDbs(db, schoolId), listTrainings(db, schoolId)])
+  return people.map((person) => ({
+    person,
+    verdict: verdictFor(policy, person, dbs.find((d) => d.userId === person.id), trainings.filter((t) => t.userId === person.id), at),
+  }))
+}
