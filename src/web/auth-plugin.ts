@@ -182,6 +182,8 @@ export function registerAuth(app: FastifyInstance, { pool, config, clock, csrfSe
     if (request.routeOptions.config.csrf === 'none') return
     if (request.apiClient) return
     if (request.principal?.via === 'token') return
+    // No session: nothing a forged request could ride on, so the API answers 401 (the status rule), not a CSRF 403.
+    if (isApi(request) && !request.session) return
     if (!request.session && request.routeOptions.config.csrf === 'signed-in-only') return
     const body = request.body as Record<string, unknown> | undefined
     const submitted = request.headers['x-csrf-token'] ?? body?._csrf

@@ -9,7 +9,7 @@ import { currentPolicy } from '../policy/repository.ts'
 import { visitUsers } from '../visits/service.ts'
 import { ukDateOf } from './dates.ts'
 import { listVisitingStaff } from './repository.ts'
-import { isoDate, readinessAnswer, toReadinessAnswer, vehicleCheck, verdict, verdictAnswer } from './routes.ts'
+import { isoDate, readinessAnswer, toReadinessAnswer, vehicleCheck, verdict, verdictAnswer } from './api-schemas.ts'
 import { dbsForm, dbsLevels, trainingRecordForm, vehicleForm } from './schema.ts'
 import {
   addTrainingRecord,
