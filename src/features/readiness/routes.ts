@@ -15,7 +15,6 @@ import { DESCRIPTION_MAX, descriptionForm, findDescription, mayDescribe, saveDes
 import { listDbs, listVisitingStaff, type StaffPerson } from './repository.ts'
 import { dateValues, dbsForm, dbsLevelLabels, dbsLevels, fieldId, trainingRecordForm, vehicleForm } from './schema.ts'
 import {
-  DBS_RECHECK_YEARS,
   EXPIRING_WITHIN_DAYS,
   addTrainingRecord,
   addVehicle,
@@ -357,7 +356,7 @@ export function registerReadinessRoutes(app: FastifyInstance): void {
 }
 
 function personAccess(roles: readonly SchoolRole[]) {
-  return { canEdit: mayEditReadiness(roles), canViewAll: mayViewAllReadiness(roles), recheckYears: DBS_RECHECK_YEARS }
+  return { canEdit: mayEditReadiness(roles), canViewAll: mayViewAllReadiness(roles) }
 }
 
 function yesNo(value: boolean): 'yes' | 'no' {
