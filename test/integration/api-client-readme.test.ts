@@ -34,7 +34,7 @@ describe('the README example for API clients', () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { timeout: 60_000 })
     const lines = stdout.trim().split('\n')
     const pupils = await ctx.pool.query<{ count: string }>(`SELECT count(*) FROM pupils p JOIN schools s ON s.id = p.school_id WHERE s.name = 'Westside School'`)
-    assert.equal(lines[0], pupils.rows[0]!.count, 'the number of Westside pupils')
+    assert.equal(lines[0], String(pupils.rows[0]!.count), 'the number of Westside pupils')
     assert.ok(lines.length > 2, stdout)
     for (const line of lines.slice(1)) assert.match(line, /^.+: (ready|warnings|blocked)$/, 'a name and their readiness')
     const issued = await ctx.pool.query(`SELECT 1 FROM audit_log WHERE action = 'api_client.token_issued'`)
