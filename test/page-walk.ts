@@ -41,7 +41,7 @@ const ownRecord: Record<string, Finder> = {
   visitId: 'SELECT v.id FROM visits v JOIN risk_assessments r ON r.visit_id = v.id WHERE v.school_id = :schoolId ORDER BY v.id LIMIT 1',
   token: { literal: WALK_FEED_TOKEN },
   apiClientId: `INSERT INTO api_clients (school_id, name, secret_hash, secret_prefix, scopes, created_by_name, created_at)
-                 VALUES (:schoolId, 'Walk MIS', 'not-a-hash', 'dsc_walk', ARRAY['pupils:read'], 'Walk admin', now()) RETURNING id`,
+                 VALUES (:schoolId, 'Walk MIS', 'not-a-hash', 'dsc_walk', ARRAY[concat('pupils', chr(58), 'read')], 'Walk admin', now()) RETURNING id`,
   // The day of a visit: a step's name, and an open alarm (with its first step alerted) on one of the school's visits.
   step: { literal: 'arrived' },
   stepNumber: { literal: '1' },

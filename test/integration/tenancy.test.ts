@@ -121,7 +121,7 @@ const hartonRecord: Record<string, Finder> = {
   apiClientId: [
     'SELECT id FROM api_clients WHERE school_id = :schoolId ORDER BY id LIMIT 1',
     `INSERT INTO api_clients (school_id, name, secret_hash, secret_prefix, scopes, created_by_name, created_at)
-     VALUES (:schoolId, 'Harton MIS', 'not-a-hash', 'dsc_hart', ARRAY['pupils:read'], 'Harton admin', now()) RETURNING id`,
+     VALUES (:schoolId, 'Harton MIS', 'not-a-hash', 'dsc_hart', ARRAY[concat('pupils', chr(58), 'read')], 'Harton admin', now()) RETURNING id`,
   ],
 
   // Calendar feeds: the secret token in a feed URL (not a record id). Harton's office feed, stopped:
