@@ -19,6 +19,8 @@ const apiEquivalent: Record<string, string> = {
   'POST /readiness/vehicles/:vehicleId/remove': 'DELETE /api/v1/schools/{schoolId}/vehicles/{vehicleId}',
   // Pupils
   'POST /pupils/import': 'POST /api/v1/schools/{schoolId}/pupils/import',
+  'POST /pupils': 'POST /api/v1/schools/{schoolId}/pupils',
+  'POST /pupils/:pupilId': 'PUT /api/v1/schools/{schoolId}/pupils/{pupilId}',
   // Planning and approving a visit: the plan's pages each change part of the plan, as PATCH does.
   'POST /visits': 'POST /api/v1/schools/{schoolId}/visits',
   'POST /visits/:visitId/pupils': 'PATCH /api/v1/schools/{schoolId}/visits/{visitId}',
@@ -80,8 +82,6 @@ const pageOnly: Record<string, string> = {
 
 /** Page actions the API does not do yet: each is named in docs/decisions/0025-api-clients.md as work to come. */
 const notYetInApi: string[] = [
-  'POST /pupils',
-  'POST /pupils/:pupilId',
   'POST /pupils/:pupilId/addresses/:addressId',
   'POST /pupils/:pupilId/move',
   'POST /pupils/:pupilId/adults',

@@ -148,6 +148,8 @@ const matrix: Record<string, Allowed> = {
   'GET /api/v1/schools/:schoolId/pupils': PUPIL_PAGES,
   'GET /api/v1/schools/:schoolId/pupils/:pupilId': PUPIL_PAGES,
   'POST /api/v1/schools/:schoolId/pupils/import': PUPIL_IMPORTERS,
+  'POST /api/v1/schools/:schoolId/pupils': PUPIL_PAGES,
+  'PUT /api/v1/schools/:schoolId/pupils/:pupilId': PUPIL_PAGES,
   'GET /visits': VISIT_USERS,
   'GET /visits/approvals': APPROVERS,
   'GET /visits/new': VISIT_USERS,
