@@ -7,7 +7,7 @@ describe('a school admin registers an API client in a browser (issue 10 point 11
     const journey = await startJourney(t)
     const { page, baseUrl } = journey
     await signInAs(page, 'admin@westside.example')
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Staff' }).click()
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Staff', exact: true }).click()
     await assertLoaded(journey, 'Staff')
     await page.getByRole('link', { name: 'API clients' }).click()
     await assertLoaded(journey, 'API clients')
