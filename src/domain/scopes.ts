@@ -13,7 +13,7 @@ export type ApiScope = (typeof apiScopes)[number]
 export const scopeLabels: Record<ApiScope, string> = {
   'visits:read': 'Read visits (without code words or safeguarding detail)',
   'pupils:read': 'Read pupils and families (without restricted notes)',
-  'pupils:write': 'Import pupils and families, and update pupils’ attendance',
+  'pupils:write': 'Add and import pupils and families, and change pupils’ details and attendance',
   'readiness:read': 'Read staff readiness: DBS checks, training, vehicles, and the staff directory for planning',
   'readiness:write': 'Record DBS checks, training and vehicles',
   'staff:read': 'Read the list of staff accounts',
