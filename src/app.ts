@@ -8,6 +8,7 @@ import type { Config } from './config.ts'
 import type { Pool } from './db/pool.ts'
 import { registerAccountRoutes } from './features/account/routes.ts'
 import { registerApiRoutes } from './features/api/routes.ts'
+import { registerApiClientRoutes } from './features/api-clients/routes.ts'
 import { registerAuditRoutes } from './features/audit/routes.ts'
 import { registerAuthRoutes } from './features/auth/routes.ts'
 import { registerBoardRoutes } from './features/board/routes.ts'
@@ -231,6 +232,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerPushRoutes(app)
   registerAuditRoutes(app)
   registerApiRoutes(app)
+  registerApiClientRoutes(app)
   return app
 }
 

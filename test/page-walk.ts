@@ -52,6 +52,8 @@ const ownRecord: Record<string, Finder> = {
   // After the visit (R-FOLLOW-1): a follow-up action about one of the school's pupils.
   actionId: `INSERT INTO follow_up_actions (school_id, pupil_id, description, owner_user_id, due_on, created_by_name, created_at)
              SELECT :schoolId, :pupilId, 'Page walk follow-up', :userId, DATE '2026-12-01', 'Page walk', now() RETURNING id`,
+  apiClientId: `INSERT INTO api_clients (school_id, name, secret_hash, secret_prefix, scopes, created_by_name, created_at)
+                 VALUES (:schoolId, 'Walk MIS', 'not-a-hash', 'dsc_walk', ARRAY[concat('pupils', chr(58), 'read')], 'Walk admin', now()) RETURNING id`,
   // The day of a visit: a step's name, and an open alarm (with its first step alerted) on one of the school's visits.
   step: { literal: 'arrived' },
   stepNumber: { literal: '1' },

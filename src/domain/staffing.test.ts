@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { getPreset, presetIds } from '../policy/presets.ts'
 import type { Policy } from '../policy/schema.ts'
-import { checkStaffing, checkVisitorEligibility, type ProposedVisitor, type StaffingCheck } from './staffing.ts'
+import { checkStaffing, checkVisitorEligibility, dbsRecheckDueOn, type ProposedVisitor, type StaffingCheck } from './staffing.ts'
 
 function policyOf(id: string): Policy {
   const preset = getPreset(id)
@@ -231,5 +231,49 @@ describe('staffing', () => {
         ])
       })
     }
+  })
+})
+
+describe('DBS re-checks (issue 10 point 14)', () => {
+  const oldCheck = (policy: Policy, updateService = false): ProposedVisitor => ({
+    ...qualified(policy, 'amy', 'Amy Shah'),
+    dbs: { level: 'enhanced', barredListChecked: true, issuedOn: '2022-11-24', updateService },
+  })
+  const withRecheck = (id: string, recheck: Policy['training']['dbs']['recheck']): Policy => {
+    const policy = structuredClone(policyOf(id))
+    policy.training.dbs.recheck = recheck
+    return policy
+  }
+
+  for (const id of presetIds) {
+    it(`R-STAFF-4 ${id}: the policy states no re-check, so an old certificate neither warns nor blocks`, () => {
+      const policy = policyOf(id)
+      assert.equal(policy.training.dbs.recheck, null)
+      assert.deepEqual(codes(checkVisitorEligibility(policy, oldCheck(policy), at)), { blocks: [], warnings: [] })
+      assert.equal(dbsRecheckDueOn(policy, { issuedOn: '2022-11-24' }), null)
+    })
+
+    it(`R-STAFF-4 ${id}: every 3 years and "warn": a re-check due yesterday warns; due today does not yet`, () => {
+      const policy = withRecheck(id, { everyYears: 3, overdue: 'warn' })
+      assert.equal(dbsRecheckDueOn(policy, { issuedOn: '2022-11-24' }), '2025-11-24')
+      const check = checkVisitorEligibility(policy, oldCheck(policy), at)
+      assert.deepEqual(codes(check), { blocks: [], warnings: ['dbs_recheck_due'] })
+      assert.match(check.warnings[0]!.text, /Amy Shah's DBS check was issued on 24 November 2022 and was due to be renewed on 24 November 2025: this policy renews it every 3 years\. They may still go/)
+      const dueToday = { ...oldCheck(policy), dbs: { level: 'enhanced' as const, barredListChecked: true, issuedOn: '2023-11-25' } }
+      assert.deepEqual(codes(checkVisitorEligibility(withRecheck(id, { everyYears: 3, overdue: 'warn' }), dueToday, at)), { blocks: [], warnings: [] })
+    })
+  }
+
+  it('R-STAFF-4 "block": an overdue re-check stops the person being assigned; the Update Service never falls due', () => {
+    const policy = withRecheck('westside-2025', { everyYears: 1, overdue: 'block' })
+    const ben = { ...qualified(policy, 'ben', 'Ben Okafor'), dbs: { level: 'enhanced' as const, barredListChecked: true, issuedOn: '2026-01-05' } }
+    const check = checkStaffing(policy, { staff: [oldCheck(policy), ben], at })
+    assert.deepEqual(codes(check).blocks, ['dbs_recheck_due'])
+    assert.match(check.blocks[0]!.text, /renews it every year\. Record the new check before assigning them to a visit\./)
+    assert.deepEqual(codes(checkVisitorEligibility(policy, oldCheck(policy, true), at)), { blocks: [], warnings: [] })
+  })
+
+  it('a certificate issued on 29 February falls due on 28 February', () => {
+    assert.equal(dbsRecheckDueOn(withRecheck('harton-academy-2024', { everyYears: 1, overdue: 'warn' }), { issuedOn: '2024-02-29' }), '2025-02-28')
   })
 })

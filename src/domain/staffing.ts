@@ -4,7 +4,13 @@ import { londonDate } from './hours.ts'
 import { describeRoles } from './roles.ts'
 
 export type DbsLevel = Policy['training']['dbs']['level']
-export type DbsCheck = { level: DbsLevel; barredListChecked: boolean; issuedOn: string }
+export type DbsCheck = {
+  level: DbsLevel
+  barredListChecked: boolean
+  issuedOn: string
+  /** On the DBS Update Service, checked by the school: no re-check falls due (issue 10 point 14). */
+  updateService?: boolean
+}
 export type TrainingRecord = { trainingId: string; completedOn: string; expiresOn?: string }
 
 /** A member of staff proposed for a visit, as the staff records hold them. */
@@ -28,6 +34,7 @@ export type StaffingCode =
   | 'dbs_missing'
   | 'dbs_level_too_low'
   | 'dbs_barred_list_missing'
+  | 'dbs_recheck_due'
   | 'training_missing'
   | 'training_expired'
   | 'mobile_missing'
@@ -61,6 +68,7 @@ export function checkStaffing(policy: Policy, team: ProposedTeam): StaffingCheck
 export function checkVisitorEligibility(policy: Policy, person: ProposedVisitor, at: Date): StaffingCheck {
   const result: StaffingCheck = { blocks: [], warnings: [] }
   result.blocks.push(...dbsProblems(policy, person))
+  add(result, dbsRecheckProblems(policy, person, londonDate(at)))
   add(result, trainingProblems(policy, person, londonDate(at)))
   if (policy.staffing.mobileNumberRequired && !person.mobile?.trim()) {
     result.blocks.push({
@@ -155,6 +163,34 @@ function dbsProblems(policy: Policy, person: ProposedVisitor): StaffingMessage[]
     })
   }
   return problems
+}
+
+/**
+ * Issue 10 point 14: the day a DBS check is due to be renewed under the policy (YYYY-MM-DD), or null when it never
+ * falls due: the policy sets no re-check, or the person is on the DBS Update Service.
+ */
+export function dbsRecheckDueOn(policy: Pick<Policy, 'training'>, dbs: Pick<DbsCheck, 'issuedOn' | 'updateService'>): string | null {
+  const years = policy.training.dbs.recheck?.everyYears
+  if (years === undefined || dbs.updateService) return null
+  const [y, m, d] = dbs.issuedOn.split('-').map(Number) as [number, number, number]
+  const due = new Date(Date.UTC(y + years, m - 1, d))
+  if (due.getUTCMonth() !== m - 1) due.setUTCDate(0) // 29 February: the 28th
+  return due.toISOString().slice(0, 10)
+}
+
+/** An overdue re-check (due before today) warns or blocks, as the policy says. */
+function dbsRecheckProblems(policy: Policy, person: ProposedVisitor, today: string): StaffingCheck {
+  const result: StaffingCheck = { blocks: [], warnings: [] }
+  const due = person.dbs ? dbsRecheckDueOn(policy, person.dbs) : null
+  if (!person.dbs || due === null || due >= today) return result
+  const years = policy.training.dbs.recheck?.everyYears
+  const why = `${person.name}'s DBS check was issued on ${formatDate(person.dbs.issuedOn)} and was due to be renewed on ${formatDate(due)}: this policy renews it every ${years === 1 ? 'year' : `${years} years`}.`
+  if (policy.training.dbs.recheck?.overdue === 'block') {
+    result.blocks.push({ code: 'dbs_recheck_due', userId: person.userId, text: `${why} Record the new check before assigning them to a visit.` })
+  } else {
+    result.warnings.push({ code: 'dbs_recheck_due', userId: person.userId, text: `${why} They may still go; arrange the re-check.` })
+  }
+  return result
 }
 
 function trainingProblems(policy: Policy, person: ProposedVisitor, today: string): StaffingCheck {

@@ -116,7 +116,8 @@ export const doorstepDefaults: Readonly<DoorstepDefaults> = {
   reopenOnNewRisks: true,
   policeAccompanimentCanBeRequested: false,
   loneRiskAssessmentRequired: false,
-  dbs: { level: 'enhanced', barredListCheck: true },
+  // None of the five policies states a DBS re-check: never, and so nothing to warn or block about.
+  dbs: { level: 'enhanced', barredListCheck: true, recheck: null },
   noticeExceptions: noticeExceptions('unexplained_absence_no_response', 'emergency_safeguarding'),
   familyMayDeclineVisits: false,
   week: {

@@ -284,3 +284,14 @@ async function pdfText(pdf: Buffer): Promise<{ pages: number; footers: string[];
   await loaded.destroy()
   return { pages, footers, text: flat(lines.join(' ')) }
 }
+
+describe('the DBS re-check in the policy document (issue 10 point 14)', () => {
+  it('R-GOV-1 says no re-check for every preset, and the interval and what an overdue one does when set', () => {
+    for (const id of presetIds) assert.match(flat(textOf(policyOf(id))), /A DBS check does not need renewing while the person works at the school\./, id)
+    const policy = structuredClone(policyOf('westside-2025'))
+    policy.training.dbs.recheck = { everyYears: 3, overdue: 'warn' }
+    assert.match(flat(textOf(policy)), /A DBS check is renewed every 3 years after its certificate was issued, unless the person subscribes to the DBS Update Service and the school checks it\. Doorstep warns when a re-check is overdue/)
+    policy.training.dbs.recheck = { everyYears: 1, overdue: 'block' }
+    assert.match(flat(textOf(policy)), /renewed every year after .* Doorstep will not assign anyone whose re-check is overdue\./)
+  })
+})

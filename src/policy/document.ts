@@ -330,6 +330,17 @@ function referralSentence(policy: Policy): string | false {
   return `If a pupil's attendance ${joinWords(conditions, 'or')}, the pupil is flagged so that the local authority can be notified and legal proceedings considered.`
 }
 
+/** Issue 10 point 14: how often a DBS check is renewed, in the policy's words. */
+export function dbsRecheckText(dbs: Policy['training']['dbs']): string {
+  if (dbs.recheck === null) return 'A DBS check does not need renewing while the person works at the school.'
+  const years = dbs.recheck.everyYears === 1 ? 'every year' : `every ${dbs.recheck.everyYears} years`
+  const overdue =
+    dbs.recheck.overdue === 'block'
+      ? 'Doorstep will not assign anyone whose re-check is overdue.'
+      : 'Doorstep warns when a re-check is overdue; the person may still be assigned.'
+  return `A DBS check is renewed ${years} after its certificate was issued, unless the person subscribes to the DBS Update Service and the school checks it. ${overdue}`
+}
+
 function trainingSection(policy: Policy): DocumentSection {
   const { training } = policy
   const label = (id: string) => training.trainings.find((course) => course.id === id)?.label ?? id
@@ -340,6 +351,7 @@ function trainingSection(policy: Policy): DocumentSection {
     heading: 'Training and vetting',
     blocks: [
       paragraph(`Before anyone is assigned to a home visit, they must hold ${dbs}. Doorstep will not assign anyone without one.`),
+      paragraph(dbsRecheckText(training.dbs)),
       ...(required.length > 0 ? [paragraph('Everyone who makes home visits must have completed this training; Doorstep will not assign anyone without it:'), bullets(required)] : []),
       ...(preferred.length > 0 ? [paragraph('Everyone who makes home visits should also have completed this training; Doorstep warns when they have not:'), bullets(preferred)] : []),
       ...(required.length + preferred.length === 0 ? [paragraph('This policy names no training that every visitor must have.')] : []),

@@ -140,7 +140,15 @@ const policyShape = z.strictObject({
     trainings: z.array(z.strictObject({ id: idSchema, label })),
     everyVisitor: z.array(trainingRequirement),
     atLeastOneVisitor: z.array(trainingRequirement),
-    dbs: z.strictObject({ level: z.enum(['basic', 'standard', 'enhanced']), barredListCheck: z.boolean() }),
+    dbs: z.strictObject({
+      level: z.enum(['basic', 'standard', 'enhanced']),
+      barredListCheck: z.boolean(),
+      /**
+       * Issue 10 point 14: a certificate not on the DBS Update Service is renewed `everyYears` after issue, and an
+       * overdue re-check warns or blocks assigning the person to a visit; null: a check is never renewed.
+       */
+      recheck: z.strictObject({ everyYears: z.int().min(1).max(10), overdue: z.enum(['warn', 'block']) }).nullable().default(null),
+    }),
   }),
 
   /** R-NOTICE-1. */

@@ -184,14 +184,16 @@ describe('API: the OpenAPI document', () => {
       assert.ok(operation.summary)
       assert.ok(operation.responses['200'].content['application/json'].schema, `${path}: 200 schema`)
       assert.equal(operation.responses.default.content['application/problem+json'].schema.$ref, '#/components/schemas/Problem')
-      assert.deepEqual(operation.security, [{ bearerToken: [] }, { sessionCookie: [] }])
+      const clientScope = path === '/api/v1/schools/{schoolId}/staff' ? [{ clientCredentials: ['staff:read'] }] : []
+      assert.deepEqual(operation.security, [{ bearerToken: [] }, ...clientScope, { sessionCookie: [] }])
     }
     const staff = document.paths['/api/v1/schools/{schoolId}/staff'].get
     assert.deepEqual(staff.parameters.map((p: { name: string; in: string; required: boolean }) => [p.name, p.in, p.required]), [['schoolId', 'path', true]])
     assert.equal(staff.parameters[0].schema.type, 'string')
     assert.equal(staff.parameters[0].schema.format, 'uuid')
     assert.deepEqual(document.paths['/api/v1/me'].get.parameters, [])
-    assert.deepEqual(document.components.securitySchemes.bearerToken, { type: 'http', scheme: 'bearer' })
+    assert.equal(document.components.securitySchemes.bearerToken.scheme, 'bearer')
+    assert.equal(document.components.securitySchemes.clientCredentials.flows.clientCredentials.tokenUrl, '/oauth/token')
     assert.deepEqual(document.components.schemas.Problem.required, ['type', 'title', 'status', 'detail'])
   })
 

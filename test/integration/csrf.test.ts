@@ -60,7 +60,16 @@ describe('CSRF: forms need the token of the session that shows them', () => {
       tokenId: token.id,
       schoolId: (await ctx.pool.query<{ school_id: string }>('SELECT school_id FROM school_memberships WHERE user_id = $1', [adminId])).rows[0]!.school_id,
     }
-    const posts = routesOf(ctx.app).filter((route) => route.methods.includes('POST'))
+    // The OAuth token endpoint (decision 0025) ignores cookies: the client authenticates itself, so there is nothing to forge.
+    const posts = routesOf(ctx.app).filter((route) => route.methods.includes('POST') && route.url !== '/oauth/token')
+    const tokenEndpoint = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials',
+    })
+    assert.equal(tokenEndpoint.statusCode, 401, 'a session cookie does not authenticate a client')
+    assert.equal(tokenEndpoint.json().error, 'invalid_client')
     for (const expected of ['/sign-in', '/sign-out', '/schools/switch', '/staff', '/staff/:userId', '/staff/:userId/deactivate', '/staff/:userId/reset-password', '/account/password', '/account/tokens', '/account/tokens/:tokenId/revoke']) {
       assert.ok(posts.some((route) => route.url === expected), `${expected} is among the routes found`)
     }

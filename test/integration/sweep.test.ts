@@ -15,7 +15,7 @@ describe('sweeping what has expired (run by the server at start-up and every hou
 
     ctx.clock.advance(29 * 60_000)
     assert.equal((await busy.get('/')).statusCode, 200)
-    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 0, apiTokens: 0, signInDevices: 0 }, 'nothing has expired yet')
+    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 0, apiTokens: 0, signInDevices: 0, clientTokens: 0 }, 'nothing has expired yet')
 
     ctx.clock.advance(2 * 60_000)
     const swept = await sweepExpired(ctx.pool, ctx.clock(), ctx.config)
@@ -57,7 +57,7 @@ describe('sweeping what has expired (run by the server at start-up and every hou
     page = textOf((await (await signIn(ctx, 'dsl@westside.example')).get('/account')).body)
     assert.doesNotMatch(page, /short dst_/)
     assert.match(page, /long dst_\S+… 25 November 2026 at 10:00 25 November 2027 Never Revoke/, 'the live token stays')
-    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 0, apiTokens: 0, signInDevices: 0 }, 'sweeping again finds nothing')
+    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 0, apiTokens: 0, signInDevices: 0, clientTokens: 0 }, 'sweeping again finds nothing')
   })
 
   it('forgets browsers not signed in on for 180 days', async (t) => {

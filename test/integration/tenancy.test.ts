@@ -155,6 +155,12 @@ const hartonRecord: Record<string, Finder> = {
     `INSERT INTO incidents (school_id, visit_id, kind, happened_at, location, what_happened, reported_by_name, recorded_at, risk_review_of)
      VALUES (:schoolId, :visitId, 'accident', now(), 'Harton probe path', 'Harton probe incident', 'Harton visitor', now(), 'Lone Working and Home Visits') RETURNING id`,
   ],
+  // API clients (docs/decisions/0025): one registered for Harton.
+  apiClientId: [
+    'SELECT id FROM api_clients WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `INSERT INTO api_clients (school_id, name, secret_hash, secret_prefix, scopes, created_by_name, created_at)
+     VALUES (:schoolId, 'Harton MIS', 'not-a-hash', 'dsc_hart', ARRAY[concat('pupils', chr(58), 'read')], 'Harton admin', now()) RETURNING id`,
+  ],
 
   // Calendar feeds: the secret token in a feed URL (not a record id). Harton's office feed, stopped:
   // a stopped link is a 404 and shows nothing (a live one shows its school's visits by design).

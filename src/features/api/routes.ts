@@ -46,6 +46,7 @@ export function registerApiRoutes(app: FastifyInstance): void {
     summary: "A school's staff",
     tag: 'Schools',
     access: { roles: staffAdmins },
+    scope: 'staff:read',
     params: schoolParams,
     response: z.object({
       staff: z.array(z.object({ id: z.uuid(), name: z.string(), email: z.string(), mobile: z.string().nullable(), active: z.boolean(), roles: z.array(role) })),

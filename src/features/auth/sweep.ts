@@ -5,7 +5,7 @@ import { OUT_ON_A_VISIT } from './sessions.ts'
 /** Expired and revoked API tokens stay listed on their owner's account page this long, then go. */
 export const TOKEN_KEPT_AFTER_END_DAYS = 30
 
-export type Swept = { sessions: number; apiTokens: number; signInDevices: number }
+export type Swept = { sessions: number; apiTokens: number; signInDevices: number; clientTokens: number }
 
 /**
  * Deletes what can no longer be used: sessions past their idle (unless out on a visit) or absolute limit, API tokens
@@ -21,5 +21,7 @@ export async function sweepExpired(db: Db, now: Date, config: Pick<Config, 'sess
   const sessions = await db.query(`DELETE FROM sessions WHERE expires_at <= $1 OR (last_seen_at <= $2 AND NOT ${OUT_ON_A_VISIT})`, [now, idleCutoff])
   const apiTokens = await db.query('DELETE FROM api_tokens WHERE expires_at <= $1 OR revoked_at <= $1', [tokenCutoff])
   const signInDevices = await db.query('DELETE FROM sign_in_devices WHERE expires_at <= $1', [now])
-  return { sessions: sessions.rowCount ?? 0, apiTokens: apiTokens.rowCount ?? 0, signInDevices: signInDevices.rowCount ?? 0 }
+  // API clients' access tokens (docs/decisions/0025) live minutes; their issue is in the audit history.
+  const clientTokens = await db.query('DELETE FROM api_client_tokens WHERE expires_at <= $1', [now])
+  return { sessions: sessions.rowCount ?? 0, apiTokens: apiTokens.rowCount ?? 0, signInDevices: signInDevices.rowCount ?? 0, clientTokens: clientTokens.rowCount ?? 0 }
 }

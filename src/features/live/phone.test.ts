@@ -255,7 +255,7 @@ describe("the visitor's side of the day", () => {
 
     // Ninety minutes in a pocket, and the hourly sweep in between: the silent alarm still goes at the first tap.
     ctx.clock.set(at('15:00'))
-    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 1, apiTokens: 0, signInDevices: 0 }, 'the idle office session goes; the visitor\'s stays')
+    assert.deepEqual(await sweepExpired(ctx.pool, ctx.clock(), ctx.config), { sessions: 1, apiTokens: 0, signInDevices: 0, clientTokens: 0 }, 'the idle office session goes; the visitor\'s stays')
     await ok(again.post(`/visits/${visitId}/alarms`, { kind: 'silent_alarm' }))
     assert.equal(await count(ctx, "alarms WHERE visit_id = $1 AND kind = 'silent_alarm'", [visitId]), 1)
     assert.equal((await office.get('/notifications')).statusCode, 302, 'the office, not on a visit, was signed out when idle')

@@ -71,6 +71,7 @@ export function registerPolicyApi(app: FastifyInstance): void {
     summary: 'The school’s home-visit policy in force today: its version and every setting',
     tag: 'Policy',
     access: { roles: schoolRoles },
+    scope: 'policy:read',
     params: z.object({ schoolId: z.uuid() }),
     response: versionWithPolicy,
     handler: async ({ request }) => {
@@ -85,6 +86,7 @@ export function registerPolicyApi(app: FastifyInstance): void {
     summary: 'Every version of the school’s policy, newest first, with whether it is in force',
     tag: 'Policy',
     access: { roles: schoolRoles },
+    scope: 'policy:read',
     params: z.object({ schoolId: z.uuid() }),
     response: z.object({ versions: z.array(versionSummary) }),
     handler: async ({ request }) => {

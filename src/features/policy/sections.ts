@@ -297,6 +297,8 @@ const training: Section = {
     ),
     'training.dbs.level': t.dbs.level,
     'training.dbs.barredListCheck': yesNoValue(t.dbs.barredListCheck),
+    'training.dbs.recheck.everyYears': t.dbs.recheck ? String(t.dbs.recheck.everyYears) : '',
+    'training.dbs.recheck.overdue': t.dbs.recheck?.overdue ?? 'warn',
   }),
   form(body, errors) {
     const components: Component[] = [heading('Training', 'Empty a name to remove that training. Staff records of it are kept.')]
@@ -318,6 +320,16 @@ const training: Section = {
         { value: 'basic', text: 'Basic' },
       ]),
       yesNo(body, errors, 'training.dbs.barredListCheck', 'Is a barred list check needed too?'),
+      input(body, errors, 'training.dbs.recheck.everyYears', 'How often is a DBS check renewed?', {
+        width: 2,
+        numeric: true,
+        suffix: 'years',
+        hint: 'Years after the certificate was issued, from 1 to 10. Leave it empty if the policy does not ask for re-checks. Staff on the DBS Update Service are not asked.',
+      }),
+      radios(body, errors, 'training.dbs.recheck.overdue', 'When a re-check is overdue', [
+        { value: 'warn', text: 'Warn, and let them be assigned to visits' },
+        { value: 'block', text: 'Do not let them be assigned to visits' },
+      ]),
     )
     return components
   },
@@ -337,8 +349,11 @@ const training: Section = {
     })
     const level = reader.choice('training.dbs.level', ['enhanced', 'standard', 'basic'] as const, 'Select the level of DBS check')
     const barredListCheck = reader.yesNo('training.dbs.barredListCheck', 'Select yes if a barred list check is needed')
+    const everyYears = reader.whole('training.dbs.recheck.everyYears', 'how often a DBS check is renewed', { min: 1, max: 10, optional: true })
+    const overdue = reader.choice('training.dbs.recheck.overdue', ['warn', 'block'] as const, 'Select what happens when a re-check is overdue')
+    const recheck = everyYears === null ? null : { everyYears, overdue }
     return {
-      policy: { ...policy, training: { trainings: entries, everyVisitor, atLeastOneVisitor, dbs: { level, barredListCheck } } },
+      policy: { ...policy, training: { trainings: entries, everyVisitor, atLeastOneVisitor, dbs: { level, barredListCheck, recheck } } },
       rowMap: { 'training.trainings': formRows },
     }
   },

@@ -5,8 +5,8 @@ import { ValidationError } from '../../web/errors.ts'
 import { parseForm } from '../../web/forms.ts'
 import { importPupils, MAX_IMPORT_ROWS } from './import.ts'
 import { listPupils, type Family } from './repository.ts'
-import { hazardKinds, importForm, pupilSearch } from './schema.ts'
-import { mayReadRestrictedNotes, pupilImporters, pupilViewers, readRestrictedNotes, requireFamily, staffOf } from './service.ts'
+import { hazardKinds, importForm, newPupil, pupilDetails, pupilSearch } from './schema.ts'
+import { createPupil, familyRecordKeepers, mayReadRestrictedNotes, pupilImporters, pupilViewers, readRestrictedNotes, requireFamily, requirePupil, staffOf, updatePupilDetails, type Staff } from './service.ts'
 
 /**
  * JSON API for pupils and families. The same service rules as the pages: restricted notes only
@@ -132,6 +132,7 @@ export function registerPupilApi(app: FastifyInstance): void {
     summary: "A school's pupils, by surname; q searches pupils' and adults' names and UPNs",
     tag: 'Pupils',
     access: { roles: pupilViewers },
+    scope: 'pupils:read',
     params: schoolParams,
     query: pupilSearch,
     response: z.object({
@@ -180,6 +181,7 @@ export function registerPupilApi(app: FastifyInstance): void {
     summary: 'A pupil and their family: address, adults, agencies, hazards, any decline of visits',
     tag: 'Pupils',
     access: { roles: pupilViewers },
+    scope: 'pupils:read',
     params: pupilParams,
     response: familySchema,
     handler: async ({ request, params }) => {
@@ -190,12 +192,80 @@ export function registerPupilApi(app: FastifyInstance): void {
     },
   })
 
+  // Adding and changing a pupil (issue 10 point 12/13): the pupil form's schemas, so the same rules and messages.
+  // Attendance (percentage and the date it was worked out) is one of the details an MIS keeps up to date here.
+  const pupilBody = z.object({
+    firstName: z.string(),
+    lastName: z.string(),
+    dateOfBirth: day,
+    yearGroup: z.string().describe('Reception, Year 1 … Year 13'),
+    upn: z.string().nullable().optional(),
+    attendancePercent: z.number().nullable().optional(),
+    attendanceAsOf: day.nullable().optional(),
+    medicalNeeds: z.string().optional().describe('Restricted: only kept when the caller may read restricted notes'),
+    sendNeeds: z.string().optional(),
+    behaviourNotes: z.string().optional(),
+  })
+  const addressBody = z.object({ line1: z.string(), line2: z.string().optional(), town: z.string(), postcode: z.string() })
+  const asForm = (staff: Staff, body: Record<string, unknown>) => {
+    const form: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(body)) form[key] = value === null || value === undefined ? '' : typeof value === 'number' ? String(value) : value
+    if (!mayReadRestrictedNotes(staff)) for (const key of ['medicalNeeds', 'sendNeeds', 'behaviourNotes']) delete form[key]
+    return form
+  }
+  const familyOut = async (staff: Staff, pupilId: string) => {
+    const family = await requireFamily(pool, staff.schoolId, pupilId)
+    const restrictedNotes = mayReadRestrictedNotes(staff) ? await readRestrictedNotes(pool, staff, pupilId, clock(), { where: 'API' }) : undefined
+    return { ...toApiFamily(family), restrictedNotes }
+  }
+
+  defineApi(app, {
+    method: 'POST',
+    url: '/api/v1/schools/:schoolId/pupils',
+    summary: 'Add a pupil with their main address',
+    tag: 'Pupils',
+    access: { roles: familyRecordKeepers },
+    scope: 'pupils:write',
+    status: 201,
+    params: schoolParams,
+    body: pupilBody.extend(addressBody.shape),
+    response: familySchema,
+    handler: async ({ request, body }) => {
+      const staff = staffOf(request)
+      const form = parseForm(newPupil, asForm(staff, body))
+      if (!form.ok) throw new ValidationError(form.errors)
+      const pupilId = await createPupil(pool, staff, form.data, clock())
+      return familyOut(staff, pupilId)
+    },
+  })
+
+  defineApi(app, {
+    method: 'PUT',
+    url: '/api/v1/schools/:schoolId/pupils/:pupilId',
+    summary: 'Change a pupil’s details, their attendance among them (the address is changed on its own)',
+    tag: 'Pupils',
+    access: { roles: familyRecordKeepers },
+    scope: 'pupils:write',
+    params: pupilParams,
+    body: pupilBody,
+    response: familySchema,
+    handler: async ({ request, params, body }) => {
+      const staff = staffOf(request)
+      const pupil = await requirePupil(pool, staff.schoolId, params.pupilId)
+      const form = parseForm(pupilDetails, asForm(staff, body))
+      if (!form.ok) throw new ValidationError(form.errors)
+      await updatePupilDetails(pool, staff, pupil.id, form.data, clock())
+      return familyOut(staff, pupil.id)
+    },
+  })
+
   defineApi(app, {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/pupils/import',
     summary: `Import pupils and families from CSV (docs/pupil-import.md): send text/csv, or JSON { "csv": "…" }. All rows or none; at most ${MAX_IMPORT_ROWS} rows`,
     tag: 'Pupils',
     access: { roles: pupilImporters },
+    scope: 'pupils:write',
     params: schoolParams,
     body: z.union([z.string(), z.object({ csv: z.string() })], { error: 'Send the CSV file as text/csv, or as JSON { "csv": "…" }' }),
     response: z.object({ pupilsCreated: z.number().int(), adultsCreated: z.number().int(), addressesCreated: z.number().int(), rows: z.number().int() }),

@@ -3,7 +3,7 @@ import type pg from 'pg'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
 import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
-import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
+import { actingAs, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import {
   clearLeadPractitioner,
@@ -71,7 +71,7 @@ export type Staff = { actor: Actor; schoolId: string; roles: readonly SchoolRole
 /** The member of staff making a request, in the school it acts in. */
 export function staffOf(request: FastifyRequest): Staff {
   const school = schoolOf(request)
-  return { actor: actorOf(request), schoolId: school.id, roles: school.roles }
+  return { actor: actingAs(request), schoolId: school.id, roles: school.roles }
 }
 
 /** A visit, as far as the rule for restricted notes needs to know it. */

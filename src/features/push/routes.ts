@@ -82,6 +82,7 @@ export function registerPushRoutes(app: FastifyInstance): void {
     method: 'POST',
     url: '/api/v1/push/subscriptions',
     summary: 'Turn on alerts (Web Push) in a browser for the signed-in person: send its PushSubscription.toJSON()',
+    conflict: 'Alerts in this browser are turned on for someone else.',
     tag,
     access: 'signed-in',
     status: 201,

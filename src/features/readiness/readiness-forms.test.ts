@@ -129,6 +129,13 @@ describe('staff readiness: what expires', () => {
     const office = await signIn(ctx, 'office@westside.example')
     const ok = (response: LightMyRequestResponse) => assert.equal(response.statusCode, 303, textOf(response.body).slice(0, 500))
 
+    // DBS re-checks fall due only where the policy sets them (issue 10 point 14): Westside's head sets every 3 years.
+    const head = await signIn(ctx, 'head@westside.example')
+    const current = (await head.json('GET', `/api/v1/schools/${school}/policy`)).json() as { policy: { training: { dbs: Record<string, unknown> } } }
+    current.policy.training.dbs.recheck = { everyYears: 3, overdue: 'warn' }
+    const published = await head.json('PUT', `/api/v1/schools/${school}/policy`, { policy: current.policy, effectiveFrom: '2026-11-25', note: 'DBS re-check every 3 years' })
+    assert.equal(published.statusCode, 201, published.body)
+
     // The clock says 25 November 2026; 30 days on is 25 December 2026.
     ok(await office.post(`/staff/${ids.visitor}/readiness/trainings`, { trainingId: 'violence_prevention', completedOn: '2023-12-11', expiresOn: '2026-12-10' }))
     ok(await office.post(`/staff/${ids.visitor}/readiness/trainings`, { trainingId: 'cultural_awareness', completedOn: '2024-06-01', expiresOn: '2027-06-01' }))

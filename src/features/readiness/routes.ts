@@ -2,18 +2,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { SchoolRole } from '../../domain/roles.ts'
 import { defineApi } from '../../web/api.ts'
-import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
+import { actingAs, actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { ForbiddenError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { currentPolicy } from '../policy/repository.ts'
 import { ukDateOf } from './dates.ts'
+import { registerReadinessWriteApi } from './api.ts'
+import { isoDate, readinessAnswer, toReadinessAnswer } from './api-schemas.ts'
 import { DESCRIPTION_MAX, descriptionForm, findDescription, mayDescribe, saveDescription } from './description.ts'
 import { listDbs, listVisitingStaff, type StaffPerson } from './repository.ts'
 import { dateValues, dbsForm, dbsLevelLabels, dbsLevels, fieldId, trainingRecordForm, vehicleForm } from './schema.ts'
 import {
-  DBS_RECHECK_YEARS,
   EXPIRING_WITHIN_DAYS,
   addTrainingRecord,
   addVehicle,
@@ -355,7 +356,7 @@ export function registerReadinessRoutes(app: FastifyInstance): void {
 }
 
 function personAccess(roles: readonly SchoolRole[]) {
-  return { canEdit: mayEditReadiness(roles), canViewAll: mayViewAllReadiness(roles), recheckYears: DBS_RECHECK_YEARS }
+  return { canEdit: mayEditReadiness(roles), canViewAll: mayViewAllReadiness(roles) }
 }
 
 function yesNo(value: boolean): 'yes' | 'no' {
@@ -376,14 +377,6 @@ function errors(fieldErrors: FieldError[]) {
 
 // --- JSON API ---------------------------------------------------------------------------------------------------
 
-const message = z.object({ code: z.string(), text: z.string() })
-const verdict = z.object({ status: z.enum(['ready', 'warnings', 'blocked']), blocks: z.array(message), warnings: z.array(message) })
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
-const vehicleCheck = z.object({
-  verdict: z.enum(['ready', 'warnings', 'blocked']),
-  problems: z.array(z.object({ code: z.string(), severity: z.enum(['block', 'warn']), message: z.string() })),
-})
-
 function registerReadinessApi(app: FastifyInstance): void {
   const { pool, clock } = app.deps
 
@@ -393,88 +386,14 @@ function registerReadinessApi(app: FastifyInstance): void {
     summary: 'A member of staff’s readiness for home visits: DBS, training, mobile number, vehicles and the verdict',
     tag: 'Readiness',
     access: { roles: ownReadinessViewers },
+    scope: 'readiness:read',
     params: z.object({ schoolId: z.uuid(), userId: z.uuid() }),
-    response: z.object({
-      userId: z.uuid(),
-      name: z.string(),
-      mobile: z.string().nullable(),
-      policyVersion: z.int(),
-      dbs: z
-        .object({
-          level: z.enum(dbsLevels),
-          barredListChecked: z.boolean(),
-          certificateNumber: z.string(),
-          issuedOn: isoDate,
-          updateService: z.boolean(),
-          recheckDueOn: isoDate.nullable(),
-        })
-        .nullable(),
-      trainings: z.array(
-        z.object({
-          trainingId: z.string(),
-          label: z.string(),
-          requirement: z.string(),
-          status: z.enum(['valid', 'expiring', 'expired', 'missing']),
-          completedOn: isoDate.nullable(),
-          expiresOn: isoDate.nullable(),
-        }),
-      ),
-      vehicles: z.array(
-        z.object({
-          id: z.uuid(),
-          make: z.string(),
-          model: z.string(),
-          registration: z.string(),
-          colour: z.string(),
-          insuranceExpiresOn: isoDate,
-          businessUseCover: z.boolean(),
-          schoolApproved: z.boolean(),
-          check: vehicleCheck,
-        }),
-      ),
-      verdict,
-    }),
+    response: readinessAnswer,
     handler: async ({ request, params }) => {
       const school = schoolOf(request)
       await requirePerson(pool, school.id, params.userId)
-      assertMayView(school.roles, actorOf(request).userId, params.userId)
-      const r = await personReadiness(pool, school.id, params.userId, clock())
-      return {
-        userId: r.person.id,
-        name: r.person.name,
-        mobile: r.person.mobile,
-        policyVersion: r.policy.version,
-        dbs: r.dbs
-          ? {
-              level: r.dbs.level,
-              barredListChecked: r.dbs.barredListChecked,
-              certificateNumber: r.dbs.certificateNumber,
-              issuedOn: r.dbs.issuedOn,
-              updateService: r.dbs.updateService,
-              recheckDueOn: r.dbs.recheckDueOn,
-            }
-          : null,
-        trainings: r.trainings.map((t) => ({
-          trainingId: t.trainingId,
-          label: t.label,
-          requirement: t.requirement,
-          status: t.status,
-          completedOn: t.latest?.completedOn ?? null,
-          expiresOn: t.latest?.expiresOn ?? null,
-        })),
-        vehicles: r.vehicles.map((v) => ({
-          id: v.id,
-          make: v.make,
-          model: v.model,
-          registration: v.registration,
-          colour: v.colour,
-          insuranceExpiresOn: v.insuranceExpiresOn,
-          businessUseCover: v.businessUseCover,
-          schoolApproved: v.schoolApproved,
-          check: v.check,
-        })),
-        verdict: r.verdict,
-      }
+      assertMayView(school.roles, actingAs(request).userId, params.userId)
+      return toReadinessAnswer(await personReadiness(pool, school.id, params.userId, clock()))
     },
   })
 
@@ -493,6 +412,7 @@ function registerReadinessApi(app: FastifyInstance): void {
     summary: 'DBS re-checks, training and vehicle insurance expiring soon (default 30 days) or already expired',
     tag: 'Readiness',
     access: { roles: readinessViewers },
+    scope: 'readiness:read',
     params: z.object({ schoolId: z.uuid() }),
     query: z.object({ withinDays: z.coerce.number().int().min(1).max(365).optional() }),
     response: z.object({ today: isoDate, until: isoDate, upcoming: z.array(expiringItem), expired: z.array(expiringItem) }),
@@ -502,4 +422,6 @@ function registerReadinessApi(app: FastifyInstance): void {
       return { today: result.today, until: result.until, upcoming: result.upcoming.map(strip), expired: result.expired.map(strip) }
     },
   })
+
+  registerReadinessWriteApi(app)
 }

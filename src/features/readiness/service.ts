@@ -2,11 +2,11 @@ import type { Actor } from '../../audit/audit.ts'
 import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
 import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
-import { checkVisitorEligibility, type ProposedVisitor, type StaffingMessage } from '../../domain/staffing.ts'
+import { checkVisitorEligibility, dbsRecheckDueOn, type ProposedVisitor, type StaffingMessage } from '../../domain/staffing.ts'
 import type { Policy } from '../../policy/schema.ts'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../web/errors.ts'
 import { currentPolicy } from '../policy/repository.ts'
-import { addDays, addYears, daysBetween, longDateOf, ukDateOf } from './dates.ts'
+import { addDays, daysBetween, longDateOf, ukDateOf } from './dates.ts'
 import {
   deleteTraining,
   findPeople,
@@ -46,8 +46,6 @@ export const ownReadinessViewers = [...new Set<SchoolRole>([...visitingRoles, ..
 
 /** What is "expiring": due within this many days from today (inclusive). */
 export const EXPIRING_WITHIN_DAYS = 30
-/** A DBS certificate without the Update Service is due for a re-check this many years after issue (docs/decisions/0005). */
-export const DBS_RECHECK_YEARS = 3
 
 export type ReadinessStatus = 'ready' | 'warnings' | 'blocked'
 export type ReadinessMessage = { code: string; text: string }
@@ -62,7 +60,7 @@ export function mayViewAllReadiness(roles: readonly SchoolRole[]): boolean {
 }
 
 /** Visitors see their own readiness and nobody else's (checked after the person is known to be in the school). */
-export function assertMayView(roles: readonly SchoolRole[], actorUserId: string, userId: string): void {
+export function assertMayView(roles: readonly SchoolRole[], actorUserId: string | null, userId: string): void {
   if (actorUserId !== userId && !mayViewAllReadiness(roles)) {
     throw new ForbiddenError('You can see your own readiness for home visits, but not other people’s.')
   }
@@ -107,7 +105,7 @@ function toProposedVisitor(person: StaffPerson, dbs: DbsRecord | undefined, trai
   return {
     userId: person.id,
     name: person.name,
-    ...(dbs ? { dbs: { level: dbs.level, barredListChecked: dbs.barredListChecked, issuedOn: dbs.issuedOn } } : {}),
+    ...(dbs ? { dbs: { level: dbs.level, barredListChecked: dbs.barredListChecked, issuedOn: dbs.issuedOn, updateService: dbs.updateService } } : {}),
     trainings: trainings.map((t) => ({ trainingId: t.trainingId, completedOn: t.completedOn, ...(t.expiresOn ? { expiresOn: t.expiresOn } : {}) })),
     ...(person.mobile?.trim() ? { mobile: person.mobile } : {}),
   }
@@ -133,9 +131,9 @@ export type TrainingRow = {
 
 export type DbsView = DbsRecord & {
   levelLabel: string
-  /** Null on the Update Service: it does not fall due here. */
+  /** Null when it never falls due: the policy sets no re-check (issue 10 point 14), or the Update Service. */
   recheckDueOn: string | null
-  recheckStatus: 'update_service' | 'valid' | 'expiring' | 'expired'
+  recheckStatus: 'not_required' | 'update_service' | 'valid' | 'expiring' | 'expired'
 }
 
 export type VehicleView = VehicleRecord & { name: string; check: VehicleCheck; insuranceStatus: 'valid' | 'expiring' | 'expired' }
@@ -172,7 +170,7 @@ export async function personReadiness(db: Db, schoolId: string, userId: string, 
       vehicles: policy.vehicles,
     },
     today,
-    dbs: dbs ? dbsView(dbs, today) : undefined,
+    dbs: dbs ? dbsView(policy, dbs, today) : undefined,
     trainings: trainingRows(policy, trainings, today),
     otherTrainings: trainings.filter((t) => !known.has(t.trainingId)),
     vehicles: vehicles.map((vehicle) => vehicleView(policy, vehicle, at, today)),
@@ -180,19 +178,12 @@ export async function personReadiness(db: Db, schoolId: string, userId: string, 
   }
 }
 
-/** The eligibility verdict of src/domain/staffing.ts, plus the DBS re-check warning (docs/decisions/0005). */
+/** The eligibility verdict of src/domain/staffing.ts (with the policy's DBS re-check, issue 10 point 14). */
 function verdictFor(policy: Policy, person: StaffPerson, dbs: DbsRecord | undefined, trainings: readonly TrainingRecord[], at: Date): Verdict {
   const check = checkVisitorEligibility(policy, toProposedVisitor(person, dbs, trainings), at)
   const blocks: ReadinessMessage[] = check.blocks.map(message)
   const warnings: ReadinessMessage[] = check.warnings.map(message)
   if (!person.active) blocks.unshift({ code: 'account_deactivated', text: `${person.name}’s account is deactivated.` })
-  const due = dbs ? dbsView(dbs, ukDateOf(at)) : undefined
-  if (due?.recheckStatus === 'expired') {
-    warnings.push({
-      code: 'dbs_recheck_due',
-      text: `${person.name}’s DBS certificate was issued on ${longDateOf(due.issuedOn)}, more than ${DBS_RECHECK_YEARS} years ago, and they are not on the DBS Update Service. The school re-checks it every ${DBS_RECHECK_YEARS} years.`,
-    })
-  }
   return { status: blocks.length ? 'blocked' : warnings.length ? 'warnings' : 'ready', blocks, warnings }
 }
 
@@ -205,9 +196,10 @@ function dateStatus(date: string, today: string): 'valid' | 'expiring' | 'expire
   return date <= addDays(today, EXPIRING_WITHIN_DAYS) ? 'expiring' : 'valid'
 }
 
-function dbsView(dbs: DbsRecord, today: string): DbsView {
-  const recheckDueOn = dbs.updateService ? null : addYears(dbs.issuedOn, DBS_RECHECK_YEARS)
-  return { ...dbs, levelLabel: dbsLevelLabels[dbs.level], recheckDueOn, recheckStatus: recheckDueOn ? dateStatus(recheckDueOn, today) : 'update_service' }
+function dbsView(policy: Pick<Policy, 'training'>, dbs: DbsRecord, today: string): DbsView {
+  const recheckDueOn = dbsRecheckDueOn(policy, dbs)
+  const none = policy.training.dbs.recheck === null ? 'not_required' : 'update_service'
+  return { ...dbs, levelLabel: dbsLevelLabels[dbs.level], recheckDueOn, recheckStatus: recheckDueOn ? dateStatus(recheckDueOn, today) : none }
 }
 
 function requirementText(policy: Policy, trainingId: string): string {
@@ -258,7 +250,7 @@ export async function readinessOverview(db: Db, schoolId: string, at: Date): Pro
     policyTitle: policy.title,
     rows: people.map((person) => {
       const own = { dbs: dbs.find((d) => d.userId === person.id), trainings: trainings.filter((t) => t.userId === person.id) }
-      const dbsDue = own.dbs ? dbsView(own.dbs, today) : undefined
+      const dbsDue = own.dbs ? dbsView(policy, own.dbs, today) : undefined
       const expiringSoon = [
         ...trainingRows(policy, own.trainings, today)
           .filter((row) => row.status === 'expiring' && row.latest?.expiresOn)
@@ -306,8 +298,9 @@ export async function expiringReadiness(
     items.push({ kind, date, days: daysBetween(today, date), userId, personName: userId ? (staff.get(userId)?.name ?? null) : null, what, href })
 
   for (const check of dbs) {
-    if (!staff.has(check.userId) || check.updateService) continue
-    item('dbs', addYears(check.issuedOn, DBS_RECHECK_YEARS), check.userId, `DBS re-check (certificate issued ${longDateOf(check.issuedOn)}, not on the Update Service)`, `/staff/${check.userId}/readiness#dbs`)
+    const due = dbsRecheckDueOn(policy, check)
+    if (!staff.has(check.userId) || due === null) continue
+    item('dbs', due, check.userId, `DBS re-check (certificate issued ${longDateOf(check.issuedOn)}, not on the Update Service)`, `/staff/${check.userId}/readiness#dbs`)
   }
   const byPersonAndTraining = new Map<string, TrainingRecord[]>()
   for (const record of trainings) {
@@ -522,4 +515,20 @@ export async function removeVehicleRecord(pool: Pool, actor: Actor, schoolId: st
     }, now)
   })
   return before
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The staff directory for planning (issue 10 point 12).
+
+/**
+ * The colleagues a visit may be planned with (the staff the plan-staff page offers: active, in a role that goes on
+ * visits), each with their readiness verdict under the policy in force `at` (the visit's time, or now).
+ */
+export async function staffDirectory(db: Db, schoolId: string, at: Date): Promise<Array<{ person: StaffPerson; verdict: Verdict }>> {
+  const { policy } = await currentPolicy(db, schoolId, at)
+  const [people, dbs, trainings] = await Promise.all([listVisitingStaff(db, schoolId), listDbs(db, schoolId), listTrainings(db, schoolId)])
+  return people.map((person) => ({
+    person,
+    verdict: verdictFor(policy, person, dbs.find((d) => d.userId === person.id), trainings.filter((t) => t.userId === person.id), at),
+  }))
 }

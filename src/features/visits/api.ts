@@ -105,7 +105,7 @@ const visitDetail = z.object({
   cancelledReason: z.string().nullable(),
   /** Rules the plan does not yet meet (drafts) and warnings (R-STAFF-3..5, R-NOTICE-2, R-VEHICLE-1). */
   problems: z.array(z.object({ field: z.string(), message: z.string() })),
-  warnings: z.array(z.string()),
+  warnings: z.array(z.object({ code: z.string().describe('stable, for scripts: pairs_advised, training_missing, family_declined …'), message: z.string() })),
   history: z.array(z.object({ at: z.iso.datetime(), by: z.string(), kind: z.string(), summary: z.string() })),
   createdBy: z.string(),
   createdAt: z.iso.datetime(),
@@ -190,7 +190,7 @@ function toDetail(page: VisitView): z.input<typeof visitDetail> {
     },
     cancelledReason: visit.cancelledReason,
     problems: page.problems,
-    warnings: page.warnings.map((w) => w.text),
+    warnings: page.warnings.map((w) => ({ code: w.code, message: w.text })),
     history: page.events.map((e) => ({ at: e.at.toISOString(), by: e.actorName, kind: e.kind, summary: e.summary })),
     createdBy: visit.createdByName,
     createdAt: visit.createdAt.toISOString(),
@@ -200,7 +200,12 @@ function toDetail(page: VisitView): z.input<typeof visitDetail> {
 
 export function registerVisitApi(app: FastifyInstance): void {
   const { pool, clock } = app.deps
-  const detail = async (request: FastifyRequest, visitId: string) => toDetail(await viewVisit(pool, viewerOf(request), schoolOf(request).id, visitId, clock()))
+  const detail = async (request: FastifyRequest, visitId: string) => {
+    const answer = toDetail(await viewVisit(pool, viewerOf(request), schoolOf(request).id, visitId, clock()))
+    // Code words are for people (R-ITIN-2): an API client never gets one (docs/decisions/0025-api-clients.md).
+    if (request.apiClient) delete answer.codeWord
+    return answer
+  }
 
   defineApi(app, {
     method: 'GET',
@@ -208,6 +213,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     summary: 'Visits: all of them for the office and leaders, your own for visitors',
     tag,
     access,
+    scope: 'visits:read',
     params: schoolParams,
     query: listFilter,
     response: z.object({ visits: z.array(visitSummary) }),
@@ -240,6 +246,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     summary: 'A visit with its risk assessment, approvals and history',
     tag,
     access,
+    scope: 'visits:read',
     params: visitParams,
     response: visitDetail,
     handler: async ({ request, params }) => detail(request, params.visitId),
@@ -249,6 +256,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     method: 'PATCH',
     url: '/api/v1/schools/:schoolId/visits/:visitId',
     summary: 'Change a visit’s plan; send version to refuse a change made from an out-of-date copy',
+    conflict: 'Its state does not allow changes (cancelled, refused, completed …), or version is out of date.',
     tag,
     access,
     params: visitParams,
@@ -265,6 +273,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/visits/:visitId/submit',
     summary: 'Send a complete plan for risk assessment',
+    conflict: 'It is not a draft any more, or version is out of date.',
     tag,
     access,
     params: visitParams,
@@ -280,6 +289,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/visits/:visitId/risk-assessment',
     summary: 'Save, complete, sign off or re-open the risk assessment',
+    conflict: 'The visit is not at the risk assessment stage, or the assessment is not in a state for this step.',
     tag,
     access,
     params: visitParams,
@@ -295,6 +305,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/visits/:visitId/approve',
     summary: 'Approve a visit (or the parts of it you may approve)',
+    conflict: 'It is not waiting for approval.',
     tag,
     access,
     params: visitParams,
@@ -310,6 +321,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/visits/:visitId/refuse',
     summary: 'Refuse a visit, with the reason',
+    conflict: 'It is not waiting for approval.',
     tag,
     access,
     params: visitParams,
@@ -325,6 +337,7 @@ export function registerVisitApi(app: FastifyInstance): void {
     method: 'POST',
     url: '/api/v1/schools/:schoolId/visits/:visitId/cancel',
     summary: 'Cancel a visit, with the reason from the list (cancelReason) and words (reason, needed for "other"); R-CANCEL-1 sends the notice in writing',
+    conflict: 'It is already finished, refused or cancelled.',
     tag,
     access,
     params: visitParams,

@@ -223,4 +223,61 @@ describe('finding the briefing (R-BRIEF-1)', () => {
     assert.ok(!sltPage.body.includes(link), 'someone not on the visit and not a briefing reader is not offered it')
     assert.equal((await slt.get(`/visits/${visitId}/briefing`)).statusCode, 403)
   })
+
+  it('R-BRIEF-1 R-CONF-1 R-AUDIT-1 the briefing as JSON (issue 10 point 12): the page’s readers and what each sees, every read recorded; refused to others, to API clients, and for a cancelled visit', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { visitId, visitor } = await approvedVisit(ctx, s)
+    const url = s.url(`/${visitId}/briefing`)
+
+    const response = await visitor.json('GET', url)
+    assert.equal(response.statusCode, 200, response.body)
+    const briefing = response.json() as {
+      approved: boolean
+      onVisit: boolean
+      codeWord?: string
+      pupils: Array<{ name: string; restrictedNotes: { sendNeeds: string } | null; agencies: Array<{ name: string }> }>
+      animals: Array<{ description: string }>
+      checkIns: Array<{ time: string; who: string }>
+      itinerary: Array<{ time: string; label: string }>
+    }
+    assert.equal(briefing.approved, true)
+    assert.equal(briefing.onVisit, true)
+    assert.equal(briefing.codeWord, 'Bluebell')
+    assert.equal(briefing.pupils[0]!.name, 'Leo Marsh')
+    assert.match(briefing.pupils[0]!.restrictedNotes!.sendNeeds, /Dyslexia/)
+    assert.deepEqual(briefing.pupils[0]!.agencies.map((a) => a.name), ['Hammersmith Children’s Services'])
+    assert.deepEqual(briefing.animals.map((a) => a.description), ['Large dog, barks at the door.'])
+    assert.deepEqual(briefing.checkIns.map((c) => c.time), ['10:10', '11:30'])
+    assert.equal(briefing.itinerary[0]!.label, 'Leave school')
+    assert.deepEqual((await auditActions(ctx, 'visit.briefing_viewed')).map((row) => row.summary), ['Viewed the briefing'], 'recorded, as the page records it')
+    assert.equal((await auditActions(ctx, 'pupil.restricted_viewed')).length, 1)
+
+    const office = (await (await as(ctx, 'office', 'westside')).json('GET', url)).json() as typeof briefing
+    assert.equal(office.codeWord, 'Bluebell')
+    assert.equal(office.pupils[0]!.restrictedNotes, null, 'no restricted notes for the office')
+    const refused = await (await as(ctx, 'visitor2', 'westside')).json('GET', url)
+    assert.equal(refused.statusCode, 403)
+    assert.ok(!refused.body.includes('Bluebell'))
+    assert.equal((await (await signIn(ctx, 'head@harton.example')).json('GET', url)).statusCode, 404, 'another school')
+
+    // An API client never reads a briefing, whatever its scopes.
+    const admin = await as(ctx, 'admin', 'westside')
+    const page = await admin.post('/api-clients', { name: 'Dashboard', scopes: ['visits:read', 'pupils:read'] })
+    const shown = (id: string) => new RegExp(`id="${id}">([^<]+)<`).exec(page.body)?.[1] ?? ''
+    const grant = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: shown('client-id'), client_secret: shown('client-secret') }).toString(),
+    })
+    const byClient = await ctx.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${(grant.json() as { access_token: string }).access_token}` } })
+    assert.equal(byClient.statusCode, 403)
+    assert.equal((await auditActions(ctx, 'visit.briefing_viewed')).length, 2, 'the refused reads are not recorded as views')
+
+    await ok(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Mum will come into school on Friday.' }))
+    const cancelled = await visitor.json('GET', url)
+    assert.equal(cancelled.statusCode, 409)
+    assert.match((cancelled.json() as { detail: string }).detail, /This visit was cancelled, so it has no briefing\./)
+  })
 })

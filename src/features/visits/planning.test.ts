@@ -4,7 +4,7 @@ import { testApp, textOf } from '../../../test/helpers.ts'
 import { adultId, as, completePlan, createDraft, mainAddressId, ok, pupilId, school, TOMORROW } from './fixtures.ts'
 
 type Problem = { detail: string; errors?: Array<{ pointer: string; detail: string }> }
-type VisitJson = { id: string; status: string; warnings: string[]; approvals: { needed: Array<{ kind: string; text: string }> }; history: Array<{ summary: string }> }
+type VisitJson = { id: string; status: string; warnings: Array<{ code: string; message: string }>; approvals: { needed: Array<{ kind: string; text: string }> }; history: Array<{ summary: string }> }
 
 describe('planning a visit: staffing (R-STAFF-1..6)', () => {
   for (const key of ['harton', 'wna'] as const) {
@@ -196,7 +196,8 @@ describe('planning a visit: hours, notice and family (R-HOURS-1, R-NOTICE-1/2, R
 
     const visitId = /\/visits\/([0-9a-f-]{36})\//.exec(created.headers.location as string)![1]!
     const detail = await visitor.json('GET', s.url(`/${visitId}`))
-    assert.ok((detail.json() as VisitJson).warnings.some((w) => /Isla Brennan: This family declined home visits on/.test(w)))
+    const declined = (detail.json() as VisitJson).warnings.find((w) => /Isla Brennan: This family declined home visits on/.test(w.message))
+    assert.equal(declined?.code, 'family_declined', 'the warning carries its stable code (issue 10 point 13)')
     assert.match(textOf((await visitor.get(`/visits/${visitId}`)).body), /Visits declined/)
   })
 

@@ -107,7 +107,11 @@ export const briefingReaders = ['office', 'dsl', 'deputy_dsl', 'headteacher', 'a
 export const approvalPageRoles = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const satisfies readonly SchoolRole[]
 
 /** The person making a request, in the school they act in. */
+/** An API client reads visits as the office but is no person: this id matches nobody (it only reads: visits:read). */
+export const NO_PERSON = '00000000-0000-0000-0000-000000000000'
+
 export function viewerOf(request: FastifyRequest): Viewer {
+  if (request.apiClient) return { userId: NO_PERSON, name: `API client "${request.apiClient.name}"`, roles: schoolOf(request).roles }
   const actor = requestActor(request)
   return { userId: actor.userId, name: actor.name, roles: schoolOf(request).roles }
 }

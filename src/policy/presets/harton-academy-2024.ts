@@ -124,6 +124,7 @@ export const hartonAcademy2024: Policy = {
       "'Should' read the risk assessment: Doorstep warns rather than blocks.",
     ),
     'training.atLeastOneVisitor': source.notStated('no team-level training rule.'),
+    'training.dbs.recheck': source.notStated('no DBS re-check: a check stays valid while the person works at the school, so none is ever overdue.'),
     'training.dbs': source.notStated('an enhanced DBS check with a barred list check, as for all work with children (KCSIE).'),
     'notice.required': source.stated('2.2', 'Where possible parents should be informed of the home visit prior to arrival.'),
     'notice.choiceOfTimes': source.interpreted(

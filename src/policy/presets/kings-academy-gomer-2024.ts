@@ -119,6 +119,7 @@ export const kingsAcademyGomer2024: Policy = {
     'training.trainings': source.stated('4', 'Staff involved in home visits must undergo training on this policy, safeguarding procedures, and risk management.'),
     'training.everyVisitor': source.stated('4', 'Staff involved in home visits must undergo training on this policy, safeguarding procedures, and risk management.'),
     'training.atLeastOneVisitor': source.stated('2.2', 'At least one member of the visiting team should be trained in safeguarding.'),
+    'training.dbs.recheck': source.notStated('no DBS re-check: a check stays valid while the person works at the school, so none is ever overdue.'),
     'training.dbs': source.notStated('an enhanced DBS check with a barred list check, as for all work with children (KCSIE).'),
     'notice.required': source.stated(
       '2.1',

@@ -31,7 +31,7 @@ export const morecambeRoad2024: Policy = {
     trainings: trainings('team_teach'),
     everyVisitor: [{ trainingId: 'team_teach', enforcement: 'warn' }],
     atLeastOneVisitor: [],
-    dbs: { level: 'enhanced', barredListCheck: true },
+    dbs: { ...d.dbs, level: 'enhanced', barredListCheck: true },
   },
   notice: { required: true, choiceOfTimes: true, exceptions: d.noticeExceptions },
   family: { mayDeclineVisits: d.familyMayDeclineVisits },
@@ -125,6 +125,7 @@ export const morecambeRoad2024: Policy = {
       'The policy requires following the guidelines rather than holding the training, so Doorstep warns rather than blocks.',
     ),
     'training.atLeastOneVisitor': source.notStated('no team-level training rule.'),
+    'training.dbs.recheck': source.notStated('no DBS re-check: a check stays valid while the person works at the school, so none is ever overdue.'),
     'training.dbs': source.stated(
       'Child protection and safeguarding',
       'This must include an enhanced Disclosure and Barring Service (DBS) certificate and barred list check',

@@ -40,7 +40,7 @@ export const westside2025: Policy = {
       { trainingId: 'cultural_awareness', enforcement: 'warn' },
     ],
     atLeastOneVisitor: [{ trainingId: 'home_visiting', enforcement: 'warn' }],
-    dbs: { level: 'enhanced', barredListCheck: true },
+    dbs: { ...d.dbs, level: 'enhanced', barredListCheck: true },
   },
   notice: {
     required: true,
@@ -158,6 +158,7 @@ export const westside2025: Policy = {
       'Where possible, at least one staff member in attendance will be specifically trained in home visiting, e.g. an education welfare officer.',
       "'Where possible': Doorstep warns rather than blocks.",
     ),
+    'training.dbs.recheck': source.notStated('no DBS re-check: a check stays valid while the person works at the school, so none is ever overdue.'),
     'training.dbs': source.stated(
       'Child protection and safeguarding',
       'An enhanced DBS and barred list check will be undertaken where necessary.',

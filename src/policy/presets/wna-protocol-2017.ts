@@ -119,6 +119,7 @@ export const wnaProtocol2017: Policy = {
       "A reminder rather than a requirement, so Doorstep warns rather than blocks.",
     ),
     'training.atLeastOneVisitor': source.notStated('no team-level training rule.'),
+    'training.dbs.recheck': source.notStated('no DBS re-check: a check stays valid while the person works at the school, so none is ever overdue.'),
     'training.dbs': source.notStated('an enhanced DBS check with a barred list check, as for all work with children (KCSIE).'),
     'notice.required': source.stated('Working in Partnership with Parents/Carers', 'Make appointments in advance and offer a choice'),
     'notice.choiceOfTimes': source.stated('Working in Partnership with Parents/Carers', 'Make appointments in advance and offer a choice'),
