@@ -64,7 +64,7 @@ describe('planning a visit: staffing (R-STAFF-1..6)', () => {
     const visit = approved.json() as VisitJson & { loneVisit: { lone: boolean; approvedBy: string } }
     assert.equal(visit.status, 'approved')
     assert.equal(visit.loneVisit.lone, true)
-    assert.match(visit.loneVisit.approvedBy, /Helen Lindqvist-Ash/)
+    assert.match(visit.loneVisit.approvedBy, /Grace Adeyemi/)
     assert.ok(visit.history.some((e) => /Decided that it is safe and appropriate for .+ to make this visit alone/.test(e.summary)))
   })
 
@@ -109,8 +109,8 @@ describe('planning a visit: staffing (R-STAFF-1..6)', () => {
     const visitor = await as(ctx, 'visitor', 'westside')
     const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('slt'), role: 'note_taker' }] }))
     const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
-    assert.match(page, /Sam Lindqvist-Maple – Lead visitor, mobile 07700900406/)
-    assert.match(page, /Tom Lindqvist-Hazel – Note-taker, mobile 07700900404/)
+    assert.match(page, /Sam Carter – Lead visitor, mobile 07700900406/)
+    assert.match(page, /Laura Quinn – Note-taker, mobile 07700900404/)
   })
 })
 
