@@ -58,7 +58,7 @@ describe('the office board in a browser', () => {
     const visitor = await visitorOf(journey, 'visitor@westside.example')
 
     await signInAs(page, 'office@westside.example')
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Office board', exact: true }).click()
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Board', exact: true }).click()
     await assertLoaded(journey, 'Office board')
     await page.locator('#board-live').getByText(/^Live: updated \d\d:\d\d:\d\d$/).waitFor()
     await boardSays(page, /not signed out yet; due to leave at 13:30/)

@@ -218,7 +218,9 @@ describe('planning and authorising a visit in a browser', () => {
     const { page } = journey
     await signInAs(page, 'office@westside.example')
     const menu = page.getByRole('navigation', { name: 'Menu' })
-    await menu.getByRole('link', { name: 'Run list', exact: true }).click()
+    await menu.getByRole('link', { name: 'Visits', exact: true }).click()
+    await assertLoaded(journey, 'Visits')
+    await page.getByRole('link', { name: 'Run list for a day', exact: true }).click()
     await assertLoaded(journey, /^\w+day \d{1,2} \w+ \d{4}$/)
     // The demo has an approved visit for Leo Marsh today.
     await assert.doesNotReject(page.getByRole('table').getByRole('link', { name: 'Leo Marsh' }).first().waitFor())

@@ -3,12 +3,11 @@ import { formatDate } from '../../domain/dates.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { ValidationError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
-import { addNavigation } from '../../web/navigation.ts'
 import { runList, runListCsv, runListQuery, runListReaders, todayIn } from './service.ts'
 
 /** The day's run list (R-LIST-1): a printable page, and the same as CSV. */
 export function registerRunListRoutes(app: FastifyInstance): void {
-  addNavigation({ href: '/visits/run-list', text: 'Run list', roles: runListReaders })
+  // Not in the menu (it fits on one line at 1280 px, issue 10 §4): the Visits page links to it.
   const { pool, clock } = app.deps
   const access = { roles: runListReaders }
 

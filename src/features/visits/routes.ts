@@ -8,6 +8,8 @@ import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { holdsAnyRole } from '../../domain/roles.ts'
+import { runListReaders } from '../run-list/service.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { familyForPupil, listPupils, type Family } from '../pupils/repository.ts'
 import { listVisitingStaff } from '../readiness/repository.ts'
@@ -108,6 +110,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     const mayOpenDay = (v: (typeof visits)[number]) => v.staff.some((s) => s.userId === viewer.userId) || [...liveWatchers, 'slt'].some((role) => viewer.roles.includes(role as SchoolRole))
     return reply.status(form.ok ? 200 : 400).page(view('list'), {
       title: 'Visits',
+      mayRunList: holdsAnyRole(viewer.roles, runListReaders),
       visits: visits.map((v) => ({
         ...v,
         statusLabel: statusLabels[v.status],
