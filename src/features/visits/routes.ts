@@ -47,6 +47,7 @@ import {
   createVisit,
   describeWhen,
   planOf,
+  readinessForVisit,
   refuseVisit,
   submitVisit,
   viewVisit,
@@ -266,9 +267,16 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     }
     const staff = await listVisitingStaff(pool, school.id)
     const vehicles = await vehiclesOf(pool, school.id)
-    const staffItems = (selected: unknown, none: string) => [{ value: '', text: none }, ...staff.map((s) => ({ value: s.id, text: `${s.name} (${s.roles.map((r) => roleLabels[r]).join(', ')})`, selected: s.id === selected }))]
+    const readiness = await readinessForVisit(pool, school.id, visit.policy, staff.map((s) => s.id), visit.plannedStart ?? clock())
+    const readinessWord = (id: string) => {
+      const r = readiness.get(id)
+      return !r ? '' : r.blocks.length ? ' – cannot go' : r.warnings.length ? ' – ready, with a warning' : ' – ready'
+    }
+    const staffItems = (selected: unknown, none: string) => [{ value: '', text: none }, ...staff.map((s) => ({ value: s.id, text: `${s.name} (${s.roles.map((r) => roleLabels[r]).join(', ')})${readinessWord(s.id)}`, selected: s.id === selected }))]
     return {
       ...base,
+      cannotGo: staff.flatMap((s) => (readiness.get(s.id)?.blocks.length ? [{ name: s.name, reasons: readiness.get(s.id)!.blocks }] : [])),
+      withWarnings: staff.flatMap((s) => (!readiness.get(s.id)?.blocks.length && readiness.get(s.id)?.warnings.length ? [{ name: s.name, reasons: readiness.get(s.id)!.warnings }] : [])),
       seeCodeWord,
       hasCodeWord: visit.hasCodeWord,
       staffingText: describeStaffing(visit.policy),

@@ -16,7 +16,7 @@ import { checkHours, londonDate } from '../../domain/hours.ts'
 import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
 import { isAlarmEvent, seesAlarmsOf, type WatchedVisit } from '../../domain/monitoring.ts'
 import { describeRoles, holdsAnyRole, roleLabels, type SchoolRole } from '../../domain/roles.ts'
-import { checkStaffing, type StaffingMessage } from '../../domain/staffing.ts'
+import { checkStaffing, checkVisitorEligibility, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
 import { actorOf as requestActor, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
@@ -361,7 +361,7 @@ type CheckedPlan = {
   approvals: RequiredApproval[]
 }
 
-async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanState, stage: Stage, now: Date, options: { timeChanged: boolean }): Promise<CheckedPlan> {
+async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanState, stage: Stage, now: Date, options: { timeChanged: boolean; staffChanged?: boolean }): Promise<CheckedPlan> {
   const errors: FieldError[] = []
   const warnings: VisitWarning[] = []
   const error = (field: string, message: string) => {
@@ -417,7 +417,10 @@ async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanSta
 
   // Times (R-ITIN-1), in UK time on the visit's date.
   const times = checkTimes(plan, submitting, error)
-  if (times.plannedStart && submitting && options.timeChanged && times.plannedStart.getTime() <= now.getTime()) {
+  // The date, at the page it is typed on (issue 10 §2): not in the past, and not more than a year ahead.
+  const dateProblem = options.timeChanged ? visitDateProblem(plan.date, now) : null
+  if (dateProblem) error('date', dateProblem)
+  if (!dateProblem && times.plannedStart && submitting && options.timeChanged && times.plannedStart.getTime() <= now.getTime()) {
     error('startAt', 'The visit must start in the future. Change the date or the time it starts')
   }
 
@@ -476,6 +479,13 @@ async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanSta
     const result = checkStaffing(policy, { staff: proposed, loneApproved: true, loneRiskAssessmentCompleted: true, at: times.plannedStart ?? now })
     for (const block of result.blocks) error('staff', block.text)
     for (const warning of result.warnings) warnings.push({ code: warning.code, text: warning.text })
+  } else if (options.staffChanged && plan.staff.length > 0) {
+    // A draft's staff page says at once who cannot go and why (issue 10 §2); the rules for the whole team
+    // (two staff, a trained visitor on each visit) wait until the plan is sent.
+    const proposed = await staffReadiness(db, schoolId, staffIds, times.plannedStart ?? now)
+    for (const person of proposed) {
+      for (const block of checkVisitorEligibility(policy, person, times.plannedStart ?? now).blocks) error('staff', block.text)
+    }
   }
 
   // The responsible contact watches from outside the visit.
@@ -582,6 +592,39 @@ type Times = {
   backAtSchoolAt: Date | null
 }
 
+/**
+ * Each visiting member of staff's readiness for this visit (its policy, on its date): shown in the staff
+ * page's choice, so who cannot go, and why, is known before choosing (issue 10 §2).
+ */
+export async function readinessForVisit(db: Db, schoolId: string, policy: Policy, userIds: readonly string[], at: Date): Promise<Map<string, { blocks: string[]; warnings: string[] }>> {
+  const proposed = await staffReadiness(db, schoolId, userIds, at)
+  return new Map(proposed.map((person) => {
+    const check = checkVisitorEligibility(policy, person, at)
+    return [person.userId, { blocks: check.blocks.map((b) => b.text), warnings: check.warnings.map((w) => w.text) }]
+  }))
+}
+
+/** How far ahead a visit may be planned: a school year, and a little. */
+export const PLAN_AHEAD_DAYS = 366
+
+/** "25 11 2026": a date written the way the date fields' hint shows ("For example, 27 3 2027"). */
+export function dateAsTyped(date: string): string {
+  const [year, month, day] = date.split('-').map(Number)
+  return `${day} ${month} ${year}`
+}
+
+/** Why a visit's date cannot be used, or null: in the past (before today in the UK), or over a year ahead. */
+export function visitDateProblem(date: string | null, now: Date): string | null {
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return null
+  const today = londonDate(now)
+  if (date < today) return `The date of the visit must be today or in the future – today is ${dateAsTyped(today)}`
+  const latest = new Date(`${today}T12:00:00Z`)
+  latest.setUTCDate(latest.getUTCDate() + PLAN_AHEAD_DAYS)
+  const last = latest.toISOString().slice(0, 10)
+  if (date > last) return `The date of the visit must be within a year – ${dateAsTyped(last)} or sooner`
+  return null
+}
+
 function checkTimes(plan: PlanState, submitting: boolean, error: (field: string, message: string) => void): Times {
   const none: Times = { plannedStart: null, plannedEnd: null, leaveSchoolAt: null, arriveAt: null, finishAt: null, backAtSchoolAt: null }
   const anyTime = [plan.leaveSchoolAt, plan.arriveAt, plan.startAt, plan.endAt, plan.finishAt, plan.backAtSchoolAt].some(Boolean)
@@ -670,7 +713,7 @@ export async function createVisit(pool: Pool, viewer: Viewer, schoolId: string, 
       const main = await mainAddressOf(client, schoolId, plan.pupilIds[0])
       if (main) plan = { ...plan, addressId: main.id }
     }
-    const checked = await checkPlan(client, schoolId, policyVersion.policy, plan, 'draft', now, { timeChanged: true })
+    const checked = await checkPlan(client, schoolId, policyVersion.policy, plan, 'draft', now, { timeChanged: true, staffChanged: true })
     if (checked.errors.length) throw new ValidationError(checked.errors)
     const visitId = await insertVisit(client, schoolId, { ...checked.columns, policyVersionId: policyVersion.id, createdBy: viewer.userId, status: 'draft' }, now)
     await replacePupils(client, schoolId, visitId, plan.pupilIds)
@@ -713,7 +756,7 @@ export async function changeVisit(
     const diff = planDiff(before, after)
     if (diff.fields.length === 0) return
     const stage: Stage = visit.status === 'draft' ? 'draft' : 'submit'
-    const checked = await checkPlan(client, schoolId, visit.policy, after, stage, now, { timeChanged: diff.parts.includes('time') })
+    const checked = await checkPlan(client, schoolId, visit.policy, after, stage, now, { timeChanged: diff.parts.includes('time'), staffChanged: diff.parts.includes('staff') })
     if (checked.errors.length) throw new ValidationError(checked.errors)
 
     const ra = visit.riskAssessment
