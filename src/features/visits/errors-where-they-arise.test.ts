@@ -62,3 +62,22 @@ describe('the staff page says who cannot go', () => {
     assert.match(textOf(refused.body), /There is a problem .*Jo Bennett/)
   })
 })
+
+describe('no silent loss of an approval', () => {
+  it('R-APPROVE-1 the edit pages of an approved visit say, before saving, that a change sends it back for approval and who will know', async (t) => {
+    const ctx = await testApp(t)
+    const s = await school(ctx, 'westside')
+    const { rows } = await ctx.pool.query<{ id: string }>(`SELECT id FROM visits WHERE school_id = $1 AND status = 'approved'`, [s.id])
+    const visitId = rows[0]!.id
+    const visitor = await as(ctx, 'visitor', 'westside')
+    const when = textOf((await visitor.get(`/visits/${visitId}/plan/when`)).body)
+    assert.match(when, /Warning Saving a change here sends the visit back for approval\. This visit is approved\. Changing the time sends it back for approval: it cannot go ahead until it is approved again\. Grace Adeyemi will see it waiting for approval again on their Approvals page, and Sam Carter and Laura Quinn will see that it is no longer approved\./)
+    const family = textOf((await visitor.get(`/visits/${visitId}/plan/family`)).body)
+    assert.match(family, /Changing the adults being visited or the address sends it back for approval.* also re-opens the risk assessment/)
+    const pupils = textOf((await visitor.get(`/visits/${visitId}/pupils`)).body)
+    assert.match(pupils, /Saving a change here sends the visit back for approval/)
+    // A draft has no approval to lose.
+    const draft = await createDraft(visitor, s, { pupilIds: [await pupilId(ctx, s.id, 'Leo')] })
+    assert.doesNotMatch(textOf((await visitor.get(`/visits/${draft}/plan/when`)).body), /sends the visit back for approval/)
+  })
+})

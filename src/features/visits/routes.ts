@@ -38,6 +38,7 @@ import {
   type PlanSection,
 } from './schema.ts'
 import {
+  approvalAtStake,
   approvalPageRoles,
   approveVisit,
   canSeeCodeWord,
@@ -168,6 +169,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       action: `/visits/${visit.id}/pupils`,
       searchAction: `/visits/${visit.id}/pupils`,
       visit,
+      approvalChange: await approvalAtStake(pool, schoolOf(request).id, visit, ['pupilIds']),
       ...(await pupilChoice(request, visit.pupils.map((p) => p.id))),
     })
   })
@@ -181,6 +183,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
         action: `/visits/${visit.id}/pupils`,
         searchAction: `/visits/${visit.id}/pupils`,
         visit,
+        approvalChange: await approvalAtStake(pool, schoolOf(request).id, visit, ['pupilIds']),
         ...(await pupilChoice(request, visit.pupils.map((p) => p.id))),
         ...errorView(errors, () => 'pupilIds'),
       })
@@ -239,6 +242,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       sectionTitles: planSectionTitles,
       sections,
       current: section,
+      approvalChange: await approvalAtStake(pool, school.id, visit, planSections[section]),
     }
     if (section === 'family') {
       const families = (await Promise.all(visit.pupils.map((p) => familyForPupil(pool, school.id, p.id)))).filter((f): f is Family => Boolean(f))

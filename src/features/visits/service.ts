@@ -15,7 +15,7 @@ import { formatDate } from '../../domain/dates.ts'
 import { checkHours, londonDate } from '../../domain/hours.ts'
 import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
 import { isAlarmEvent, seesAlarmsOf, type WatchedVisit } from '../../domain/monitoring.ts'
-import { describeRoles, holdsAnyRole, roleLabels, type SchoolRole } from '../../domain/roles.ts'
+import { describeRoles, holdsAnyRole, joinWords, roleLabels, type SchoolRole } from '../../domain/roles.ts'
 import { checkStaffing, checkVisitorEligibility, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
 import { actorOf as requestActor, schoolOf } from '../../web/auth-plugin.ts'
@@ -36,6 +36,7 @@ import {
   type Hazard,
 } from '../pupils/repository.ts'
 import { findPeople } from '../readiness/repository.ts'
+import { usersWithRoles } from '../live/repository.ts'
 import { staffReadiness, vehicleFor } from '../readiness/service.ts'
 import { checkVehicle, vehicleName } from '../readiness/vehicle-rules.ts'
 import {
@@ -273,35 +274,36 @@ function merge(plan: PlanState, changes: PlanChanges): PlanState {
   return next
 }
 
+/** Which part of the plan each field belongs to (what a change to it does: effectOfChange). */
+const fieldParts: Record<keyof PlanState, PlanPart> = {
+  pupilIds: 'pupils',
+  contactIds: 'adults',
+  addressId: 'address',
+  purposeId: 'purpose',
+  purposeDetail: 'purpose',
+  whyNotInSchool: 'purpose',
+  necessityConfirmed: 'purpose',
+  date: 'time',
+  leaveSchoolAt: 'time',
+  arriveAt: 'time',
+  startAt: 'time',
+  endAt: 'time',
+  finishAt: 'time',
+  backAtSchoolAt: 'time',
+  noticeGivenOn: 'notice',
+  noticeMethod: 'notice',
+  choiceOfTimesOffered: 'notice',
+  noticeExceptionId: 'notice',
+  noticeExceptionReason: 'notice',
+  outOfHoursReason: 'time',
+  responsibleContactUserId: 'time',
+  staff: 'staff',
+  vehicleId: 'vehicle',
+  codeWord: 'codeWord',
+  contingencyPlan: 'itinerary',
+}
 /** Which parts of the plan differ, and which fields (for the history; never values of the code word). */
 function planDiff(before: PlanState, after: PlanState): { parts: PlanPart[]; fields: string[] } {
-  const fieldParts: Record<keyof PlanState, PlanPart> = {
-    pupilIds: 'pupils',
-    contactIds: 'adults',
-    addressId: 'address',
-    purposeId: 'purpose',
-    purposeDetail: 'purpose',
-    whyNotInSchool: 'purpose',
-    necessityConfirmed: 'purpose',
-    date: 'time',
-    leaveSchoolAt: 'time',
-    arriveAt: 'time',
-    startAt: 'time',
-    endAt: 'time',
-    finishAt: 'time',
-    backAtSchoolAt: 'time',
-    noticeGivenOn: 'notice',
-    noticeMethod: 'notice',
-    choiceOfTimesOffered: 'notice',
-    noticeExceptionId: 'notice',
-    noticeExceptionReason: 'notice',
-    outOfHoursReason: 'time',
-    responsibleContactUserId: 'time',
-    staff: 'staff',
-    vehicleId: 'vehicle',
-    codeWord: 'codeWord',
-    contingencyPlan: 'itinerary',
-  }
   const same = (a: unknown, b: unknown) => JSON.stringify(normalise(a)) === JSON.stringify(normalise(b))
   const fields = (Object.keys(fieldParts) as Array<keyof PlanState>).filter((key) => !same(before[key], after[key]))
   const parts = [...new Set(fields.map((key) => fieldParts[key]))]
@@ -602,6 +604,41 @@ export async function readinessForVisit(db: Db, schoolId: string, policy: Policy
     const check = checkVisitorEligibility(policy, person, at)
     return [person.userId, { blocks: check.blocks.map((b) => b.text), warnings: check.warnings.map((w) => w.text) }]
   }))
+}
+
+/**
+ * What saving a change on a page would do to the visit's approval, said before it is saved (issue 10 §3,
+ * R-APPROVE-1): null when nothing is at stake (a draft, or a page whose fields an approver need not see again).
+ * `fields`: the page's fields. Who will know: the approvers it waits for again, by name, and the staff going.
+ */
+export async function approvalAtStake(db: Db, schoolId: string, visit: Visit, fields: readonly string[]): Promise<{ title: string; text: string } | null> {
+  if (visit.status !== 'approved' && visit.status !== 'awaiting_approval') return null
+  const given = visit.decisions.filter((d) => d.approvalRound === visit.approvalRound && d.outcome === 'approved')
+  if (visit.status === 'awaiting_approval' && given.length === 0) return null
+  const state = { status: visit.status, riskAssessmentStatus: visit.riskAssessment?.status ?? null }
+  const parts = [...new Set(fields.flatMap((field) => (Object.hasOwn(fieldParts, field) ? [fieldParts[field as keyof PlanState]] : [])))]
+  const mattering = parts.filter((part) => effectOfChange(state, [part]).newApprovalRound)
+  if (mattering.length === 0) return null
+  const reopens = parts.filter((part) => effectOfChange(state, [part]).reopenRiskAssessment)
+  const what = joinWords(mattering.map((part) => planPartLabels[part]), 'or')
+  const approverRoles = [...new Set(approvalPicture({ userId: '', name: '', roles: [] }, visit).needed.flatMap((a) => a.roles))]
+  const approvers = (await usersWithRoles(db, schoolId, approverRoles)).filter((person) => !visit.staff.some((s) => s.userId === person.id)).map((person) => person.name)
+  const staff = visit.staff.map((s) => s.name)
+  const told = [
+    approvers.length ? `${joinWords(approvers, 'and')} will see it waiting for approval again on their Approvals page` : '',
+    staff.length ? `${joinWords(staff, 'and')} will see that it is no longer approved` : '',
+  ].filter(Boolean)
+  const again = reopens.length ? ` A change to ${joinWords(reopens.map((part) => planPartLabels[part]), 'or')} also re-opens the risk assessment.` : ''
+  if (visit.status === 'approved') {
+    return {
+      title: 'Saving a change here sends the visit back for approval',
+      text: `This visit is approved. Changing ${what} sends it back for approval: it cannot go ahead until it is approved again.${again}${told.length ? ` ${told.join(', and ')}.` : ''}`,
+    }
+  }
+  return {
+    title: 'Saving a change here undoes the approvals given so far',
+    text: `${joinWords([...new Set(given.map((d) => d.decidedByName))], 'and')} ${given.length === 1 ? 'has' : 'have'} approved this visit. Changing ${what} means it must be approved again.${again}${told[0] ? ` ${told[0]}.` : ''}`,
+  }
 }
 
 /** How far ahead a visit may be planned: a school year, and a little. */
