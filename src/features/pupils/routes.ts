@@ -6,6 +6,8 @@ import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { registerPupilApi } from './api.ts'
+import { statusLabels } from '../../domain/visit-lifecycle.ts'
+import { describeWhen, seeAllVisits, viewerOf, visitsFor, visitUsers } from '../visits/service.ts'
 import { ImportRejected, MAX_IMPORT_ROWS, importColumns, importPupils, requiredColumns } from './import.ts'
 import { adultsAtSameAddress, findAgency, findDecline, findPupilAddress, listPupils, type Family } from './repository.ts'
 import {
@@ -212,8 +214,14 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     const staff = staffOf(request)
     const family = await requireFamily(pool, staff.schoolId, request.params.pupilId)
     const notes = mayReadRestrictedNotes(staff) ? await readRestrictedNotes(pool, staff, family.pupil.id, clock()) : undefined
+    // The pupil's visits (issue 10 §5): those this person may see, newest plans last, as on the Visits page.
+    const viewer = viewerOf(request)
+    const visits = holdsAnyRole(viewer.roles, visitUsers) ? await visitsFor(pool, viewer, staff.schoolId, { pupilId: family.pupil.id }) : []
     return reply.page(view('pupil'), {
       ...pupilPageContext(staff, family, clock()),
+      visits: visits.map((v) => ({ ...v, when: describeWhen(v), statusLabel: statusLabels[v.status] })),
+      mayPlanVisit: holdsAnyRole(viewer.roles, visitUsers),
+      seesAllVisits: holdsAnyRole(viewer.roles, seeAllVisits),
       notes,
       flash: doneFlash(request, doneMessages),
     })
