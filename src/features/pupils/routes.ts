@@ -6,6 +6,7 @@ import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { registerPupilApi } from './api.ts'
+import { UploadedFile } from '../../web/uploads.ts'
 import { statusLabels } from '../../domain/visit-lifecycle.ts'
 import { describeWhen, seeAllVisits, viewerOf, visitsFor, visitUsers } from '../visits/service.ts'
 import { ImportRejected, MAX_IMPORT_ROWS, importColumns, importPupils, requiredColumns } from './import.ts'
@@ -189,6 +190,17 @@ export function registerPupilRoutes(app: FastifyInstance): void {
 
   app.post('/pupils/import', { config: { access: importers }, bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
+    // A file chosen (multipart, issue 10 §7) is imported instead of what was pasted; it must be CSV text.
+    const file = body.file instanceof UploadedFile && body.file.size > 0 ? body.file : undefined
+    if (file) {
+      const text = file.text()
+      const looksLikeCsv = /\.(csv|txt)$/i.test(file.filename) || /^text\/|csv|ms-excel/.test(file.mimetype)
+      if (text === null || !looksLikeCsv) {
+        const message = `${file.filename || 'The file'} is not a CSV file. Save it from your spreadsheet or MIS as “CSV UTF-8 (comma delimited)” and choose that file, or paste its contents below`
+        return reply.status(400).page(view('import'), importContext(request, { csv: '', ...errorView([{ field: 'file', message }]) }))
+      }
+      body.csv = text
+    }
     const form = parseForm(importForm, body)
     if (!form.ok) return reply.status(400).page(view('import'), importContext(request, { csv: '', ...errorView(form.errors) }))
     try {
