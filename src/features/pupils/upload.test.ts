@@ -12,7 +12,7 @@ async function upload(ctx: TestApp, agent: Agent, file: { name: string; type: st
   const form = new FormData()
   form.append('_csrf', agent.csrf)
   for (const [key, value] of Object.entries(fields)) form.append(key, value)
-  form.append('file', new Blob([file.content], { type: file.type }), file.name)
+  form.append('file', new Blob([typeof file.content === 'string' ? file.content : new Uint8Array(file.content)], { type: file.type }), file.name)
   const request = new Request('http://doorstep.test/pupils/import', { method: 'POST', body: form })
   return ctx.app.inject({
     method: 'POST',
