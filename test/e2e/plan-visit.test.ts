@@ -233,7 +233,7 @@ describe('planning and authorising a visit in a browser', () => {
 
     await page.goto('/visits/run-list?date=2026-02-30')
     await assertLoaded(journey, 'Run list')
-    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'There is a problem' }).getByRole('link', { name: 'Enter a real date, like 2026-11-26' }).waitFor())
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'There is a problem' }).getByRole('link', { name: 'Enter a real date, like 26 11 2026' }).waitFor())
 
     await menu.getByRole('link', { name: 'Calendar', exact: true }).click()
     await assertLoaded(journey, 'Calendar')

@@ -138,7 +138,7 @@ describe('the history page (/audit)', () => {
   })
 
   const badFilters: Array<[string, string, string, RegExp]> = [
-    ['a date that is not a date', 'from=yesterday', 'from', /Enter a date like 2026-11-25/],
+    ['a date that is not a date', 'from=yesterday', 'from', /Enter a date like 25 11 2026/],
     ['a date that does not exist', 'to=2026-02-30', 'to', /Enter a real date/],
     ['month 13', 'from=2026-13-01', 'from', /Enter a real date/],
     ['year 0', 'from=0000-01-01', 'from', /Enter a real date/],

@@ -7,6 +7,7 @@ import { riskAssessmentFields, weekdays, type Policy } from '../../policy/schema
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
+import { dateBoxes, dateQuery } from '../../web/date-query.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { holdsAnyRole } from '../../domain/roles.ts'
 import { runListReaders } from '../run-list/service.ts'
@@ -101,7 +102,9 @@ export function registerVisitRoutes(app: FastifyInstance): void {
 
   // ------------------------------------------------------------ the list (R-CONF-1)
   app.get('/visits', { config: { access: users } }, async (request, reply) => {
-    const query = request.query as Record<string, string | undefined>
+    // The dates come from GOV.UK date inputs (from-day …), or as YYYY-MM-DD in a link.
+    const typed = { from: dateQuery(request.query, 'from'), to: dateQuery(request.query, 'to') }
+    const query = { ...(request.query as Record<string, string | undefined>), ...typed }
     const form = parseForm(listFilter, query)
     const filter = form.ok ? form.data : { status: undefined, from: null, to: null }
     const status = visitStatuses.find((s) => s === filter.status)
@@ -121,6 +124,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       })),
       statusItems: [{ value: '', text: 'Any status' }, ...visitStatuses.map((s) => ({ value: s, text: statusLabels[s], selected: s === status }))],
       filter: { from: query.from ?? '', to: query.to ?? '', status: status ?? '' },
+      boxes: { from: dateBoxes(request.query, 'from', typed.from), to: dateBoxes(request.query, 'to', typed.to) },
       ...(form.ok ? {} : errorView(form.errors)),
     })
   })
