@@ -67,7 +67,6 @@ describe('every page on a phone', () => {
         await page.goto(url)
       }
     }
-    assert.deepEqual(tooWide, [], 'pages wider than a 360 px phone')
-    assert.deepEqual(failures, [], 'pages that failed to load cleanly')
+    assert.deepEqual({ tooWide, failures }, { tooWide: [], failures: [] }, 'pages wider than a 360 px phone, and pages that failed to load cleanly')
   })
 })
