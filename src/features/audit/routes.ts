@@ -6,7 +6,7 @@ import { schoolOf } from '../../web/auth-plugin.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { auditViewers } from '../../web/navigation.ts'
 import { listStaff } from '../staff/repository.ts'
-import { dateBoxes, dateQuery } from '../../web/date-query.ts'
+import { dateBoxes, dateQuery } from '../../web/form-dates.ts'
 
 const PAGE_SIZE = 50
 const isoDate = z

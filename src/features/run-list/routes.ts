@@ -3,7 +3,7 @@ import { formatDate } from '../../domain/dates.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { ValidationError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
-import { dateBoxes, dateQuery } from '../../web/date-query.ts'
+import { dateBoxes, dateQuery } from '../../web/form-dates.ts'
 import { runList, runListCsv, runListQuery, runListReaders, todayIn } from './service.ts'
 
 /** The day's run list (R-LIST-1): a printable page, and the same as CSV. */

@@ -7,7 +7,7 @@ import { riskAssessmentFields, weekdays, type Policy } from '../../policy/schema
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
-import { dateBoxes, dateQuery } from '../../web/date-query.ts'
+import { dateBoxes, dateQuery } from '../../web/form-dates.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { holdsAnyRole } from '../../domain/roles.ts'
 import { runListReaders } from '../run-list/service.ts'
