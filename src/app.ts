@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
+import { registerUploads } from './web/uploads.ts'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
@@ -129,6 +130,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   })
   await app.register(cookie)
   await app.register(formbody, { bodyLimit: 256 * 1024 })
+  await registerUploads(app)
   await app.register(rateLimit, { global: false })
 
   app.decorateReply('page', function (this, template: string, context: Record<string, unknown> = {}) {

@@ -43,11 +43,17 @@ const demoStaff: Array<{ local: string; roles: SchoolRole[] }> = [
   { local: 'admin', roles: ['school_admin'] },
 ]
 
-// Different people in each school, so a name on a page says which school it came from.
-const firstNames = ['Helen', 'Aisha', 'Daniel', 'Grace', 'Tom', 'Priya', 'Sam', 'Jo', 'Martin', 'Rita']
-const surnames = ['Hughes', 'Rahman', 'Okafor', 'Lindqvist', 'Baker']
-const staffName = (schoolIndex: number, personIndex: number) =>
-  `${firstNames[personIndex]} ${surnames[schoolIndex]}-${['Ash', 'Birch', 'Cedar', 'Elm', 'Hazel', 'Larch', 'Maple', 'Oak', 'Rowan', 'Willow'][personIndex]}`
+// Different people in each school, each with a name of their own (issue 10 §9): a name on a page says who, and
+// which school it came from. In the order of demoStaff: head, deputy, dsl, deputy.dsl, slt, office, visitor,
+// visitor2, governor, admin.
+export const demoStaffNames: Record<DemoSchoolKey, readonly string[]> = {
+  harton: ['Helen Hughes', 'Mark Dunn', 'Claire Robson', 'Gary Milburn', 'Lisa Charlton', 'Karen Shaw', 'Paul Armstrong', 'Emma Wardle', 'Brian Forster', 'Denise Hall'],
+  'kings-gomer': ['Anita Rahman', 'James Whitfield', 'Sarah Cole', 'Ravi Patel', 'Fiona Grant', 'Julie Mercer', 'Kwame Mensah', 'Hannah Price', 'Geoffrey Lamb', 'Nadia Hussain'],
+  'morecambe-road': ['Daniel Okafor', 'Susan Fairclough', 'Ian Booth', 'Rachel Kaye', 'Mohammed Iqbal', 'Tracey Holden', 'Lee Pickup', 'Amy Taylor', 'Norman Bell', 'Gemma Riley'],
+  westside: ['Grace Adeyemi', 'Tom Fletcher', 'Priya Sharma', 'Ben Kowalski', 'Laura Quinn', 'Maria Santos', 'Sam Carter', 'Jo Bennett', 'Martin Doyle', 'Rita Novak'],
+  wna: ['Steven Baker', 'Joanne Pearce', 'Andrew Moss', 'Kirsty Hollis', 'Dev Chauhan', 'Pat Gibbons', 'Ryan Tilley', 'Sophie Marsh', 'Alan Heath', 'Beverley Cope'],
+}
+const staffName = (schoolKey: DemoSchoolKey, personIndex: number) => demoStaffNames[schoolKey][personIndex]!
 const staffMobile = (schoolIndex: number, personIndex: number) => `077009${String(schoolIndex * 100 + personIndex + 100).padStart(5, '0')}`
 
 export type DemoSchool = { id: string; key: DemoSchoolKey; name: string; preset: string; staff: Record<string, string> }
@@ -94,7 +100,7 @@ export async function seedDemo(pool: Pool, now: Date): Promise<Array<{ school: s
         const email = demoEmail(person.local, demo.key)
         const user = await client.query<{ id: string }>(
           'INSERT INTO users (email, name, password_hash, mobile) VALUES ($1, $2, $3, $4) RETURNING id',
-          [email, staffName(schoolIndex, personIndex), passwordHash, staffMobile(schoolIndex, personIndex)],
+          [email, staffName(demo.key, personIndex), passwordHash, staffMobile(schoolIndex, personIndex)],
         )
         const userId = user.rows[0]!.id
         staff[person.local] = userId

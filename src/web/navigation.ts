@@ -12,8 +12,18 @@ const entries: NavEntry[] = [
   { href: '/audit', text: 'History', roles: auditViewers },
 ]
 
+/**
+ * The menu's order, whatever order features register in (issue 10 §4: it reads as a day's work, and fits on
+ * one line at 1280 px). Entries not listed follow, in the order added.
+ */
+const menuOrder = ['/', '/visits', '/visits/approvals', '/visits/run-list', '/calendar', '/pupils', '/pupils/import', '/readiness', '/readiness/me', '/board', '/staff', '/audit', '/policy']
+const rank = (entry: NavEntry) => {
+  const index = menuOrder.indexOf(entry.href)
+  return index === -1 ? menuOrder.length + entries.indexOf(entry) : index
+}
+
 export function navigationFor(roles: readonly SchoolRole[], currentPath: string) {
-  const visible = entries.filter((entry) => entry.roles === 'all' || holdsAnyRole(roles, entry.roles))
+  const visible = entries.filter((entry) => entry.roles === 'all' || holdsAnyRole(roles, entry.roles)).sort((a, b) => rank(a) - rank(b))
   // Only the closest section is marked: /visits/run-list marks "Run list", not "Visits" as well.
   const section = visible
     .filter((entry) => entry.href !== '/' && currentPath.startsWith(`${entry.href}/`))

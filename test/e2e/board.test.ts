@@ -58,7 +58,7 @@ describe('the office board in a browser', () => {
     const visitor = await visitorOf(journey, 'visitor@westside.example')
 
     await signInAs(page, 'office@westside.example')
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Office board', exact: true }).click()
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Board', exact: true }).click()
     await assertLoaded(journey, 'Office board')
     await page.locator('#board-live').getByText(/^Live: updated \d\d:\d\d:\d\d$/).waitFor()
     await boardSays(page, /not signed out yet; due to leave at 13:30/)
@@ -118,7 +118,7 @@ describe('the office board in a browser', () => {
     await boardSays(page, /Alarm step 2: waiting for the headteacher to decide what to do next: not acknowledged yet/)
     assert.equal(await page.evaluate(() => (window as unknown as { sameBoard?: boolean }).sameBoard), true, 'still the same board')
     assert.equal(await sounding(page), 'true', 'step 2 waits to be acknowledged: the board keeps sounding')
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Information sheet for the police about Sam Lindqvist-Maple and Tom Lindqvist-Hazel', 'the focus stayed on the same link')
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Information sheet for the police about Sam Carter and Laura Quinn', 'the focus stayed on the same link')
     await assertLoaded(journey, 'Office board')
     await screenshot(page, 'board-4-step-2')
 

@@ -32,7 +32,7 @@ async function signOut(page: Page): Promise<void> {
   await page.getByText('You have signed out').waitFor()
 }
 
-type Plan = { pupil: RegExp; adult: string; address: string; leadEmail: string; secondEmail: string | null; codeWord: string }
+type Plan = { pupil: RegExp; adult: string; address: string; leadEmail: string; secondEmail: string | null; codeWord: string; refusedAtStaff?: boolean }
 
 /** Plans a visit through the four plan pages, as the signed-in member of staff; returns the visit's id. */
 async function planVisit(journey: Journey, plan: Plan, shots: string): Promise<string> {
@@ -85,6 +85,8 @@ async function planVisit(journey: Journey, plan: Plan, shots: string): Promise<s
   await page.getByLabel(/Contingency plan/).fill('If the car breaks down or we get lost, phone the office from a safe place and wait to be collected.')
   await screenshot(page, `${shots}-2-staff`)
   await page.getByRole('button', { name: 'Save and continue' }).click()
+  // Someone who cannot go is refused on the staff page itself (issue 10 §2): the caller checks the page.
+  if (plan.refusedAtStaff) return ''
 
   await page.waitForURL(/\/visits\/[0-9a-f-]{36}$/)
   const visitId = /\/visits\/([0-9a-f-]{36})$/.exec(page.url())![1]!
@@ -180,17 +182,17 @@ describe('planning and authorising a visit in a browser', () => {
     await signInAs(page, 'visitor@westside.example')
     await planVisit(
       journey,
-      { pupil: /^Leo Marsh/, adult: 'Ms Hannah Marsh', address: '18 Glenthorne Road, London, W6 0LS', leadEmail: 'visitor@westside.example', secondEmail: 'visitor2@westside.example', codeWord: 'Kestrel' },
+      { pupil: /^Leo Marsh/, adult: 'Ms Hannah Marsh', address: '18 Glenthorne Road, London, W6 0LS', leadEmail: 'visitor@westside.example', secondEmail: 'visitor2@westside.example', codeWord: 'Kestrel', refusedAtStaff: true },
       'blocked-visit',
     )
-    await assertLoaded(journey, 'Leo Marsh')
-    await page.getByRole('button', { name: 'Send for risk assessment' }).click()
-    await assertLoaded(journey, 'Leo Marsh')
+    // Refused at once, on the staff page, not four pages later at Send (issue 10 §2).
+    await assertLoaded(journey, 'Who is going')
     const summary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
     const visitor2 = (await journey.pool.query<{ name: string }>(`SELECT name FROM users WHERE email = 'visitor2@westside.example'`)).rows[0]!.name
     const untrained = summary.getByRole('link', { name: new RegExp(`${visitor2} has no record of the training`) })
     await untrained.waitFor()
-    assert.match((await untrained.getAttribute('href'))!, /\/plan\/staff#/, 'the message links to where the staff are chosen')
+    assert.match((await untrained.getAttribute('href'))!, /^#/, 'the message links to the choice on this page')
+    assert.match(await page.getByLabel('Second visitor').innerText(), new RegExp(`${visitor2} \\(Visiting staff\\) – cannot go`))
     await screenshot(page, 'blocked-visit-3-untrained')
     await signOut(page)
 
@@ -218,7 +220,9 @@ describe('planning and authorising a visit in a browser', () => {
     const { page } = journey
     await signInAs(page, 'office@westside.example')
     const menu = page.getByRole('navigation', { name: 'Menu' })
-    await menu.getByRole('link', { name: 'Run list', exact: true }).click()
+    await menu.getByRole('link', { name: 'Visits', exact: true }).click()
+    await assertLoaded(journey, 'Visits')
+    await page.getByRole('link', { name: 'Run list for a day', exact: true }).click()
     await assertLoaded(journey, /^\w+day \d{1,2} \w+ \d{4}$/)
     // The demo has an approved visit for Leo Marsh today.
     await assert.doesNotReject(page.getByRole('table').getByRole('link', { name: 'Leo Marsh' }).first().waitFor())
@@ -231,7 +235,7 @@ describe('planning and authorising a visit in a browser', () => {
 
     await page.goto('/visits/run-list?date=2026-02-30')
     await assertLoaded(journey, 'Run list')
-    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'There is a problem' }).getByRole('link', { name: 'Enter a real date, like 2026-11-26' }).waitFor())
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'There is a problem' }).getByRole('link', { name: 'Enter a real date, like 26 11 2026' }).waitFor())
 
     await menu.getByRole('link', { name: 'Calendar', exact: true }).click()
     await assertLoaded(journey, 'Calendar')

@@ -17,7 +17,7 @@ describe('signing in and out in a browser', () => {
     await page.getByLabel('Password', { exact: true }).fill('doorstep-demo')
     await page.getByRole('button', { name: 'Sign in' }).click()
     await assertLoaded(journey, 'Westside School')
-    await assert.doesNotReject(page.getByRole('banner').getByText('Daniel Lindqvist-Cedar').waitFor())
+    await assert.doesNotReject(page.getByRole('banner').getByText('Priya Sharma').waitFor())
 
     const menu = page.getByRole('navigation', { name: 'Menu' })
     const entries = await menu.getByRole('link').evaluateAll((links) => links.map((a) => ({ text: a.textContent!.trim(), href: a.getAttribute('href')! })))

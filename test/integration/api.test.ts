@@ -72,7 +72,7 @@ describe('API: who am I and my schools', () => {
     assert.match(byToken.headers['content-type'] as string, /^application\/json/)
     assert.deepEqual(byToken.json(), {
       id: await userId(ctx.pool, 'dsl@westside.example'),
-      name: 'Daniel Lindqvist-Cedar',
+      name: 'Priya Sharma',
       email: 'dsl@westside.example',
       schools: [
         {
@@ -119,7 +119,7 @@ describe('API: a school’s staff', () => {
       assert.equal(staff.length, 10)
       assert.deepEqual(staff.find((s) => s.email === 'dsl@westside.example'), {
         id: await userId(ctx.pool, 'dsl@westside.example'),
-        name: 'Daniel Lindqvist-Cedar',
+        name: 'Priya Sharma',
         email: 'dsl@westside.example',
         mobile: '07700900402',
         active: true,

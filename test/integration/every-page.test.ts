@@ -14,7 +14,7 @@ import { everyRoleWalker, fillParams, getRoutes } from '../page-walk.ts'
 const builtIns = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']
 
 /** Every query parameter a page or the API reads. The test checks this list against the source. */
-const queryNames = ['done', 'next', 'signedOut', 'training', 'owner', 'date', 'from', 'to', 'q', 'page', 'status', 'person', 'withinDays', 'part', 'refresh', 'visitId', 'term', 'at']
+const queryNames = ['done', 'next', 'signedOut', 'training', 'owner', 'date', 'from', 'to', 'q', 'page', 'status', 'person', 'withinDays', 'part', 'refresh', 'visitId', 'term', 'at', 'week', ...['date', 'from', 'to'].flatMap((name) => [`${name}-day`, `${name}-month`, `${name}-year`])]
 
 /** The query names the source reads as `(request.query as { name?: … }).name` or declares as `Querystring: { name?: … }`. */
 function queryNamesInSource(): string[] {

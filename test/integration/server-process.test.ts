@@ -25,12 +25,16 @@ type Server = {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-function startServer(t: TestContext, env: Record<string, string>): Server {
+/** `command`: how it is started — `node src/server.ts` (the default), or `npm start` as the README says. */
+function startServer(t: TestContext, env: Record<string, string>, command: 'node' | 'npm start' = 'node'): Server {
   const { DATABASE_URL: _ignored, ...inherited } = process.env
-  const child = spawn(process.execPath, ['src/server.ts'], {
+  const [file, args] = command === 'node' ? [process.execPath, ['src/server.ts']] : ['npm', ['start', '--silent']]
+  const child = spawn(file, args, {
     cwd: root,
     env: { ...inherited, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as a terminal gives it: Ctrl-C there sends SIGINT to the whole group.
+    detached: command !== 'node',
   })
   let output = ''
   const listeners = new Set<() => void>()
@@ -50,6 +54,14 @@ function startServer(t: TestContext, env: Record<string, string>): Server {
   )
   t.after(() => {
     if (!ended) child.kill('SIGKILL')
+    // Anything `npm start` started, if npm itself was stopped first.
+    if (command !== 'node' && child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // the group is gone: nothing left running
+      }
+    }
   })
   return {
     child,
@@ -205,4 +217,26 @@ describe('the Doorstep process on an external PostgreSQL server', { concurrency:
     server.child.kill('SIGTERM')
     assert.equal((await server.exited).code, 0)
   })
+
+})
+
+// Issue 10 §10: the README's ways of stopping it work when it was started with `npm start`. One at a time
+// (each is a whole server with its pool, beside the suite above).
+describe('stopping Doorstep started with npm start', () => {
+  for (const [how, send] of [
+    ['SIGTERM to npm start’s process', (child: ChildProcess) => child.kill('SIGTERM')],
+    ['Ctrl-C (SIGINT to the terminal’s process group)', (child: ChildProcess) => process.kill(-child.pid!, 'SIGINT')],
+  ] as const) {
+    it(`started with npm start, stops cleanly on ${how}, leaving nothing running`, async (t) => {
+      const { url } = await testDatabase(t, 'empty')
+      const server = startServer(t, { DATABASE_URL: url, DOORSTEP_DEMO: '0' }, 'npm start')
+      const address = await running(server)
+      assert.equal((await fetch(new URL('/healthz', address))).status, 200)
+      send(server.child)
+      const exit = await server.exited
+      assert.match(server.output(), /SIG(TERM|INT) received: stopping[\s\S]*Stopped/)
+      assert.equal(exit.code ?? 0, 0, `npm exited with ${exit.code} / ${exit.signal}`)
+      await assert.rejects(fetch(new URL('/healthz', address)), 'the server is no longer listening')
+    })
+  }
 })

@@ -85,9 +85,9 @@ describe('staff admin: list and detail', () => {
     assert.equal(list.statusCode, 200)
     const text = textOf(list.body)
     assert.match(text, /10 people at Westside School/)
-    assert.match(text, /Daniel Lindqvist-Cedar dsl@westside\.example Designated safeguarding lead \(DSL\), Senior or central leadership team member 07700900402/)
-    assert.match(text, /Sam Lindqvist-Maple visitor@westside\.example Visiting staff 07700900406/)
-    assert.match(text, /Helen Lindqvist-Ash head@westside\.example Headteacher/)
+    assert.match(text, /Priya Sharma dsl@westside\.example Designated safeguarding lead \(DSL\), Senior or central leadership team member 07700900402/)
+    assert.match(text, /Sam Carter visitor@westside\.example Visiting staff 07700900406/)
+    assert.match(text, /Grace Adeyemi head@westside\.example Headteacher/)
     assert.doesNotMatch(text, /harton\.example|Hughes/, 'no one from another school')
   })
 
@@ -97,7 +97,7 @@ describe('staff admin: list and detail', () => {
     const detail = await admin.get(`/staff/${await userId(ctx.pool, 'dsl@westside.example')}`)
     assert.equal(detail.statusCode, 200)
     const text = textOf(detail.body)
-    assert.match(text, /Name Daniel Lindqvist-Cedar/)
+    assert.match(text, /Name Priya Sharma/)
     assert.match(text, /Email dsl@westside\.example/)
     assert.match(text, /Roles Designated safeguarding lead \(DSL\), Senior or central leadership team member/)
     assert.match(text, /Mobile number 07700900402/)
@@ -205,7 +205,7 @@ describe('staff admin: adding a member of staff', () => {
       assert.equal((await auditRows(ctx, id)).filter((r) => r.action === 'staff.added').length, 1)
     }
     const id = await userId(ctx.pool, 'visitor2@westside.example')
-    const edits = await Promise.all([1, 2, 3].map(() => admin.post(`/staff/${id}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'office'] })))
+    const edits = await Promise.all([1, 2, 3].map(() => admin.post(`/staff/${id}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'office'] })))
     assert.deepEqual(edits.map((r) => r.statusCode), [303, 303, 303])
   })
 
@@ -214,7 +214,7 @@ describe('staff admin: adding a member of staff', () => {
     const admin = await signIn(ctx, 'admin@westside.example')
     const id = await userId(ctx.pool, 'head@harton.example')
     const hashBefore = (await ctx.pool.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id])).rows[0]!.password_hash
-    const response = await admin.post('/staff', { name: 'Helen Hughes-Ash', email: 'head@harton.example', roles: 'visitor' })
+    const response = await admin.post('/staff', { name: 'Helen Hughes', email: 'head@harton.example', roles: 'visitor' })
     assert.equal(response.statusCode, 200)
     assert.match(textOf(response.body), /Roles added/)
     assert.match(textOf(response.body), /already has a Doorstep account, so they sign in with their existing password/)
@@ -240,7 +240,7 @@ describe('staff admin: changing details and roles', () => {
     const edit = await admin.get(`/staff/${id}/edit`)
     assert.equal(edit.statusCode, 200)
     assert.match(edit.body, /value="visitor2@westside\.example"/)
-    const saved = await admin.post(`/staff/${id}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '+44 7700 900 555', roles: ['visitor', 'deputy_dsl'] })
+    const saved = await admin.post(`/staff/${id}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '+44 7700 900 555', roles: ['visitor', 'deputy_dsl'] })
     assert.equal(saved.statusCode, 303)
     assert.equal(saved.headers.location, `/staff/${id}?done=updated`)
     const detail = textOf((await admin.get(`/staff/${id}?done=updated`)).body)
@@ -281,7 +281,7 @@ describe('staff admin: changing details and roles', () => {
     const admin = await signIn(ctx, 'admin@westside.example')
     const id = await userId(ctx.pool, 'admin@westside.example')
     const before = await counts(ctx)
-    const demote = await admin.post(`/staff/${id}`, { name: 'Rita Lindqvist-Willow', email: 'admin@westside.example', roles: 'visitor' })
+    const demote = await admin.post(`/staff/${id}`, { name: 'Rita Novak', email: 'admin@westside.example', roles: 'visitor' })
     assert.equal(demote.statusCode, 400)
     assert.match(textOf(demote.body), /You cannot remove your own school admin role/)
     assert.match(demote.body, /href="#roles"/)
@@ -293,7 +293,7 @@ describe('staff admin: changing details and roles', () => {
     assert.equal(rows[0]!.active, true)
     assert.equal((await admin.get('/staff')).statusCode, 200, 'still an admin, still signed in')
     // Adding a role to themselves is fine.
-    const more = await admin.post(`/staff/${id}`, { name: 'Rita Lindqvist-Willow', email: 'admin@westside.example', roles: ['school_admin', 'office'] })
+    const more = await admin.post(`/staff/${id}`, { name: 'Rita Novak', email: 'admin@westside.example', roles: ['school_admin', 'office'] })
     assert.equal(more.statusCode, 303)
   })
 })
@@ -330,7 +330,7 @@ describe('staff admin: passwords and access', () => {
     assert.equal(off.statusCode, 303)
     assert.match(textOf((await admin.get(`/staff/${id}?done=deactivated`)).body), /Account deactivated\. They have been signed out everywhere/)
     assert.match(textOf((await admin.get(`/staff/${id}`)).body), /Account Deactivated/)
-    assert.match(textOf((await admin.get('/staff')).body), /Priya Lindqvist-Larch Deactivated/)
+    assert.match(textOf((await admin.get('/staff')).body), /Maria Santos Deactivated/)
     assert.equal((await office.get('/')).statusCode, 302)
     assert.equal((await trySignIn(ctx, 'office@westside.example', DEMO_PASSWORD)).statusCode, 400)
 
@@ -357,7 +357,7 @@ describe('staff admin: passwords and access', () => {
     await ctx.pool.query('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()')
     const responses = [
       await admin.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: 'visitor' }),
-      await admin.post('/staff', { name: 'Helen Hughes-Ash', email: 'head@harton.example', roles: 'visitor' }),
+      await admin.post('/staff', { name: 'Helen Hughes', email: 'head@harton.example', roles: 'visitor' }),
       await admin.post(`/staff/${visitor}`, { name: 'Renamed', email: 'visitor@westside.example', roles: 'office' }),
       await admin.post(`/staff/${visitor}/reset-password`),
       await admin.post(`/staff/${visitor}/deactivate`),
@@ -375,7 +375,7 @@ describe('staff admin: people who work at more than one school', () => {
     const ctx = await testApp(t)
     const hartonAdmin = await signIn(ctx, 'admin@harton.example')
     const westsideHead = await userId(ctx.pool, 'head@westside.example')
-    assert.equal((await hartonAdmin.post('/staff', { name: 'Helen Lindqvist-Ash', email: 'head@westside.example', roles: 'visitor' })).statusCode, 200)
+    assert.equal((await hartonAdmin.post('/staff', { name: 'Grace Adeyemi', email: 'head@westside.example', roles: 'visitor' })).statusCode, 200)
 
     const reset = await hartonAdmin.post(`/staff/${westsideHead}/reset-password`)
     assert.equal(reset.statusCode, 409)
@@ -387,21 +387,21 @@ describe('staff admin: people who work at more than one school', () => {
     assert.equal(deactivate.statusCode, 409)
     assert.match(textOf(deactivate.body), /also works at another school/)
 
-    const rename = await hartonAdmin.post(`/staff/${westsideHead}`, { name: 'Helen Lindqvist-Ash', email: 'attacker@harton.example', roles: 'visitor' })
+    const rename = await hartonAdmin.post(`/staff/${westsideHead}`, { name: 'Grace Adeyemi', email: 'attacker@harton.example', roles: 'visitor' })
     assert.equal(rename.statusCode, 400)
     assert.match(textOf(rename.body), /also works at another school/)
     const { rows } = await ctx.pool.query<{ email: string; active: boolean }>('SELECT email, active FROM users WHERE id = $1', [westsideHead])
     assert.deepEqual(rows[0], { email: 'head@westside.example', active: true })
 
     // Their roles in this school are this school's business.
-    const roles = await hartonAdmin.post(`/staff/${westsideHead}`, { name: 'Helen Lindqvist-Ash', email: 'head@westside.example', mobile: '07700900400', roles: ['visitor', 'office'] })
+    const roles = await hartonAdmin.post(`/staff/${westsideHead}`, { name: 'Grace Adeyemi', email: 'head@westside.example', mobile: '07700900400', roles: ['visitor', 'office'] })
     assert.equal(roles.statusCode, 303)
   })
 
   it('the trust admin, who administers every school the person works at, can reset their password', async (t) => {
     const ctx = await testApp(t)
     const hartonAdmin = await signIn(ctx, 'admin@harton.example')
-    assert.equal((await hartonAdmin.post('/staff', { name: 'Helen Lindqvist-Ash', email: 'head@westside.example', roles: 'visitor' })).statusCode, 200)
+    assert.equal((await hartonAdmin.post('/staff', { name: 'Grace Adeyemi', email: 'head@westside.example', roles: 'visitor' })).statusCode, 200)
     const trust = await signIn(ctx, 'trust.admin@demo-trust.example')
     const reset = await trust.post(`/staff/${await userId(ctx.pool, 'head@westside.example')}/reset-password`)
     assert.equal(reset.statusCode, 200)
@@ -488,10 +488,10 @@ describe('staff admin: safeguarding roles', () => {
     for (const admin of admins) {
       const attempts = [
         await admin.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: ['visitor', 'dsl'] }),
-        await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] }),
-        await admin.post(`/staff/${self}`, { name: 'Rita Lindqvist-Willow', email: 'admin@westside.example', roles: ['school_admin', 'headteacher'] }),
-        await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'associate_head'] }),
-        await admin.post(`/staff/${dsl}`, { name: 'Daniel Lindqvist-Cedar', email: 'dsl@westside.example', mobile: '07700900402', roles: ['slt'] }),
+        await admin.post(`/staff/${visitor2}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] }),
+        await admin.post(`/staff/${self}`, { name: 'Rita Novak', email: 'admin@westside.example', roles: ['school_admin', 'headteacher'] }),
+        await admin.post(`/staff/${visitor2}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'associate_head'] }),
+        await admin.post(`/staff/${dsl}`, { name: 'Priya Sharma', email: 'dsl@westside.example', mobile: '07700900402', roles: ['slt'] }),
       ]
       for (const response of attempts) {
         assert.equal(response.statusCode, 400, response.body.slice(0, 300))
@@ -505,18 +505,18 @@ describe('staff admin: safeguarding roles', () => {
     assert.deepEqual(rows.map((r) => r.role), ['dsl', 'slt'])
 
     const admin = await signIn(ctx, 'admin@westside.example')
-    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'office'] })).statusCode, 303)
+    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'office'] })).statusCode, 303)
     // Changing a DSL's other roles leaves their DSL role as it is, which is fine.
-    assert.equal((await admin.post(`/staff/${dsl}`, { name: 'Daniel Lindqvist-Cedar', email: 'dsl@westside.example', mobile: '07700900402', roles: ['dsl'] })).statusCode, 303)
+    assert.equal((await admin.post(`/staff/${dsl}`, { name: 'Priya Sharma', email: 'dsl@westside.example', mobile: '07700900402', roles: ['dsl'] })).statusCode, 303)
   })
 
   it('R-CONF-1 the headteacher gives and takes away safeguarding roles', async (t) => {
     const ctx = await testApp(t)
     const head = await signIn(ctx, 'head@westside.example')
     const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
-    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
+    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
     assert.match(textOf((await head.get(`/staff/${visitor2}`)).body), /Roles Deputy DSL, Visiting staff/)
-    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor'] })).statusCode, 303)
+    assert.equal((await head.post(`/staff/${visitor2}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor'] })).statusCode, 303)
     assert.equal((await head.post('/staff', { name: 'Nia Evans', email: 'nia.evans@westside.example', roles: ['dsl'] })).statusCode, 200)
   })
 
@@ -534,6 +534,6 @@ describe('staff admin: safeguarding roles', () => {
     )
     const admin = await signIn(ctx, 'admin@westside.example')
     const visitor2 = await userId(ctx.pool, 'visitor2@westside.example')
-    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Lindqvist-Oak', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
+    assert.equal((await admin.post(`/staff/${visitor2}`, { name: 'Jo Bennett', email: 'visitor2@westside.example', mobile: '07700900407', roles: ['visitor', 'deputy_dsl'] })).statusCode, 303)
   })
 })

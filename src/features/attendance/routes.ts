@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { attendanceCodes, categoryLabels } from '../../domain/attendance-codes.ts'
 import { PENALTY_SESSIONS, PENALTY_WEEKS, PERSISTENT_MISSED_PERCENT, SEVERE_MISSED_PERCENT, type Referral } from '../../domain/attendance.ts'
@@ -9,6 +8,7 @@ import { schoolOf } from '../../web/auth-plugin.ts'
 import { ValidationError } from '../../web/errors.ts'
 import { errorView } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { MAX_UPLOAD_BYTES, UploadedFile } from '../../web/uploads.ts'
 import { ImportRejected } from '../pupils/import.ts'
 import { staffOf, type Staff } from '../pupils/service.ts'
 import { attendanceFlagReaders, attendanceImporters } from './access.ts'
@@ -19,7 +19,6 @@ import { listImports } from './repository.ts'
 import { pupilAttendance, schoolFlags } from './service.ts'
 
 const view = (name: string) => `attendance/views/${name}.njk`
-const MAX_UPLOAD = 16 * 1024 * 1024
 
 /** The policy's referral rule in words, for the pages: the same setting the policy document is written from. */
 export function referralText(referral: Referral): string {
@@ -83,21 +82,12 @@ export function registerAttendanceRoutes(app: FastifyInstance): void {
 
   app.get('/attendance/import', { config: { access: { roles: attendanceImporters } } }, async (request, reply) => reply.page(view('import'), importContext(request, {})))
 
-  // Multipart only for this form (file upload), in its own scope; the page also takes a pasted file (urlencoded).
-  void app.register(async (scope) => {
-    await scope.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      limits: { fileSize: MAX_UPLOAD, files: 1, fields: 10 },
-      onFile: async (part) => {
-        const content = await part.toBuffer()
-        ;(part as unknown as { value: unknown }).value = { filename: part.filename, content }
-      },
-    })
-    scope.post('/attendance/import', { config: { access: { roles: attendanceImporters } }, bodyLimit: MAX_UPLOAD + 64 * 1024 }, async (request, reply) => {
+  // The page takes an uploaded file (multipart, src/web/uploads.ts) or a pasted one (urlencoded).
+  app.post('/attendance/import', { config: { access: { roles: attendanceImporters } }, bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024 }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>
       const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '')
-      const upload = body.file as { filename?: string; content?: Buffer } | undefined
-      const hasFile = upload?.content !== undefined && upload.content.length > 0
+      const upload = body.file instanceof UploadedFile && body.file.size > 0 ? body.file : undefined
+      const hasFile = upload !== undefined
       const pasted = text('csv')
       const values = { csv: pasted, from: text('from'), to: text('to') }
       const fail = (errors: Array<{ field: string; message: string }>) => reply.status(400).page(view('import'), importContext(request, { values, ...errorView(errors) }))
@@ -105,9 +95,9 @@ export function registerAttendanceRoutes(app: FastifyInstance): void {
       if (hasFile && pasted.trim() !== '') return fail([{ field: 'file', message: 'Upload a file or paste one, not both' }])
       let csv = pasted
       if (hasFile) {
-        const reason = notCsvReason(upload.content!)
+        const reason = notCsvReason(upload!.bytes())
         if (reason) return fail([{ field: 'file', message: reason }])
-        csv = upload.content!.toString('utf8')
+        csv = upload!.bytes().toString('utf8')
       }
       try {
         const result = await importAttendance(pool, staffOf(request), { csv, from: values.from, to: values.to, source: hasFile ? 'file' : 'paste', fileName: upload?.filename }, clock())
@@ -128,5 +118,4 @@ export function registerAttendanceRoutes(app: FastifyInstance): void {
         throw error
       }
     })
-  })
 }

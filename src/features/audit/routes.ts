@@ -6,12 +6,13 @@ import { schoolOf } from '../../web/auth-plugin.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { auditViewers } from '../../web/navigation.ts'
 import { listStaff } from '../staff/repository.ts'
+import { dateBoxes, dateQuery } from '../../web/form-dates.ts'
 
 const PAGE_SIZE = 50
 const isoDate = z
   .string()
   .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date like 2026-11-25')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date like 25 11 2026')
   .refine(
     (value) => value >= '0001' && !Number.isNaN(new Date(`${value}T00:00:00Z`).getTime()) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
     'Enter a real date',
@@ -42,10 +43,13 @@ export function registerAuditRoutes(app: FastifyInstance): void {
     const school = schoolOf(request)
     const staff = await listStaff(pool, school.id)
     const staffHistoryOnly = !holdsAnyRole(school.roles, wholeHistoryReaders)
-    const form = parseForm(filterForm, request.query)
-    const query = request.query as Record<string, string | undefined>
+    // The dates come from GOV.UK date inputs (from-day …), or as YYYY-MM-DD from the page links.
+    const typed = { from: dateQuery(request.query, 'from'), to: dateQuery(request.query, 'to') }
+    const form = parseForm(filterForm, { ...(request.query as Record<string, unknown>), ...typed })
+    const query = { ...(request.query as Record<string, string | undefined>), ...typed }
+    const boxes = { from: dateBoxes(request.query, 'from', typed.from), to: dateBoxes(request.query, 'to', typed.to) }
     if (!form.ok) {
-      return reply.status(400).page('audit/views/audit.njk', { title: 'History', staff, staffHistoryOnly, filter: query, rows: [], total: 0, ...errorView(form.errors) })
+      return reply.status(400).page('audit/views/audit.njk', { title: 'History', staff, staffHistoryOnly, filter: query, boxes, rows: [], total: 0, ...errorView(form.errors) })
     }
     const page = form.data.page ?? 1
     const { rows, total } = await listAudit(pool, school.id, {
@@ -62,6 +66,7 @@ export function registerAuditRoutes(app: FastifyInstance): void {
       staff,
       staffHistoryOnly,
       filter: query,
+      boxes,
       rows,
       total,
       page,

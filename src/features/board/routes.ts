@@ -53,7 +53,7 @@ function acceptsEventStream(accept: string | undefined): boolean {
 }
 
 export function registerBoardRoutes(app: FastifyInstance): void {
-  addNavigation({ href: '/board', text: 'Office board', roles: liveWatchers }, '/staff')
+  addNavigation({ href: '/board', text: 'Board', roles: liveWatchers }, '/staff')
   const { pool, clock } = app.deps
   const streams = new Set<() => void>()
   openStreams.set(app, streams)

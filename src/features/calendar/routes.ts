@@ -1,5 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { SchoolRole } from '../../domain/roles.ts'
+import { holdsAnyRole, type SchoolRole } from '../../domain/roles.ts'
+import { schoolOf } from '../../web/auth-plugin.ts'
+import { errorView } from '../../web/forms.ts'
+import { seeAllVisits, viewerOf, visitUsers } from '../visits/service.ts'
+import { mondayOf, weekAgenda } from './agenda.ts'
 import { NotFoundError } from '../../web/errors.ts'
 import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
@@ -20,10 +24,18 @@ export function registerCalendarRoutes(app: FastifyInstance): void {
 
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const state = await calendarPage(pool, staffOf(request), clock())
-    return reply.page('calendar/views/calendar.njk', {
+    // The week's visits (issue 10 §6), for anyone who may see visits; ?week= any day of another week.
+    const week = (request.query as Record<string, unknown> | undefined)?.week
+    const monday = mondayOf(typeof week === 'string' && week !== '' ? week : undefined, clock())
+    const viewer = viewerOf(request)
+    const agenda = monday && holdsAnyRole(viewer.roles, visitUsers) ? await weekAgenda(pool, viewer, schoolOf(request).id, monday) : null
+    return reply.status(monday ? 200 : 400).page('calendar/views/calendar.njk', {
       title: 'Calendar',
       ...state,
+      agenda,
+      seesAllVisits: holdsAnyRole(viewer.roles, seeAllVisits),
       flash: doneFlash(request, doneMessages),
+      ...(monday ? {} : errorView([{ field: 'week', message: 'Choose a week from the links: that is not a real date, like 2026-11-30' }], () => 'agenda')),
       ...extra,
     })
   }

@@ -178,7 +178,7 @@ describe("the visitor's side of the day", () => {
 
     await ok(visitor.post(`/visits/${visitId}/live/go-in`, { entry: allEntryChecks }))
     assert.deepEqual(await stageOf(ctx, visitId), { status: 'in_progress', stage: 'in_home' })
-    assert.match(await page(visitor, `/visits/${visitId}/live`), /Check-ins and calls 13:58 Sam Lindqvist-Maple: arrived 13:30 Sam Lindqvist-Maple: signed out of school/)
+    assert.match(await page(visitor, `/visits/${visitId}/live`), /Check-ins and calls 13:58 Sam Carter: arrived 13:30 Sam Carter: signed out of school/)
   })
 
   it('R-TUTOR-1 a tutoring visit asks for an appropriate adult, the room (the bedroom only with a reason) and the open door, per the policy', async (t) => {

@@ -42,7 +42,7 @@ export type PoliceSheet = {
   schoolName: string
   /** "Home visit on Wednesday 25 November 2026" */
   subtitle: string
-  /** "Printed at 15:47 on 25 November 2026 by Priya Baker-Larch" */
+  /** "Printed at 15:47 on 25 November 2026 by Pat Gibbons" */
   printed: string
   school: string[]
   sections: SheetSection[]

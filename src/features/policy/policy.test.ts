@@ -214,18 +214,18 @@ describe('changing the policy', () => {
     assert.equal(v2.version, 2)
     assert.equal(v2.policy.version, 2)
     assert.equal(v2.policy.waits.parentsNotPresentMinutes, 15)
-    assert.equal(v2.createdByName, 'Helen Lindqvist-Ash')
+    assert.equal(v2.createdByName, 'Grace Adeyemi')
     assert.deepEqual(await counts(ctx, schoolId), { versions: 2, drafts: 0 })
 
     // Staff read the new text; the old version stays readable.
     const page = textOf((await visitor.get('/policy')).body)
     assert.match(page, /wait no longer than 15 minutes, then leave/)
-    assert.match(page, /Version 2 In force from 25 November 2026 Published by Helen Lindqvist-Ash, 25 November 2026 What changed Parents not at home: wait 15 minutes/)
+    assert.match(page, /Version 2 In force from 25 November 2026 Published by Grace Adeyemi, 25 November 2026 What changed Parents not at home: wait 15 minutes/)
     const old = await visitor.get(`/policy/versions/${v1.id}`)
     assert.equal(old.statusCode, 200)
     assert.match(textOf(old.body), /This version is no longer in force\..*wait no longer than 20 minutes/)
     const versions = textOf((await visitor.get('/policy/versions')).body)
-    assert.match(versions, /Version 2 25 November 2026 Helen Lindqvist-Ash, 25 November 2026 Parents not at home: wait 15 minutes, after the governors’ review\. In force Version 1 .* Replaced/)
+    assert.match(versions, /Version 2 25 November 2026 Grace Adeyemi, 25 November 2026 Parents not at home: wait 15 minutes, after the governors’ review\. In force Version 1 .* Replaced/)
 
     // Compare: the setting and the paragraph.
     const compare = await visitor.get(`/policy/compare?from=${v1.id}&to=${v2.id}`)
@@ -239,11 +239,11 @@ describe('changing the policy', () => {
       policy: 'Westside School (edited)',
       section: 'Doorstep',
       basis: 'stated',
-      note: 'changed by Helen Lindqvist-Ash on 25 November 2026',
+      note: 'changed by Grace Adeyemi on 25 November 2026',
     })
     assert.deepEqual(v2.policy.sources['staffing.minimumStaff'], v1.policy.sources['staffing.minimumStaff'])
     const sources = textOf((await head.get('/policy/sources')).body)
-    assert.match(sources, /Waits › Wait for parents not at home \(minutes\) 15 Stated Westside School \(edited\), Doorstep changed by Helen Lindqvist-Ash on 25 November 2026/)
+    assert.match(sources, /Waits › Wait for parents not at home \(minutes\) 15 Stated Westside School \(edited\), Doorstep changed by Grace Adeyemi on 25 November 2026/)
 
     const { rows } = await ctx.pool.query<{ action: string; summary: string; actor_name: string; change: { settings: Array<{ setting: string; before: string; after: string }> } }>(
       `SELECT action, summary, actor_name, change FROM audit_log WHERE school_id = $1 AND subject_id = $2`,
@@ -251,7 +251,7 @@ describe('changing the policy', () => {
     )
     assert.equal(rows.length, 1)
     assert.equal(rows[0]!.action, 'policy.published')
-    assert.equal(rows[0]!.actor_name, 'Helen Lindqvist-Ash')
+    assert.equal(rows[0]!.actor_name, 'Grace Adeyemi')
     assert.match(rows[0]!.summary, /^Published version 2 of the home-visit policy, in force from 25 November 2026: Parents not at home/)
     assert.deepEqual(rows[0]!.change.settings, [{ setting: 'Waits › Wait for parents not at home (minutes)', path: 'waits.parentsNotPresentMinutes', before: '20', after: '15' }])
     assert.match(textOf((await head.get('/audit')).body), /Published version 2 of the home-visit policy/)
@@ -443,7 +443,7 @@ describe('changing the policy', () => {
     assert.deepEqual(errorSummary(stale.body), [
       {
         href: '#replaceNewer',
-        text: 'Rita Lindqvist-Willow published version 2 after you started your changes. Compare it with yours, then confirm that yours replaces it, or start again from version 2.',
+        text: 'Rita Novak published version 2 after you started your changes. Compare it with yours, then confirm that yours replaces it, or start again from version 2.',
       },
     ])
     assert.equal((await head.post('/policy/edit/publish', publishForm(today(ctx), 'Late parents: 25 minutes', { replaceNewer: 'yes' }))).statusCode, 303)
@@ -512,7 +512,7 @@ describe('the policy API', () => {
     assert.equal(published.statusCode, 201, published.body)
     const v2 = published.json() as { id: string; version: number; createdBy: string; policy: Policy }
     assert.equal(v2.version, 2)
-    assert.equal(v2.createdBy, 'Helen Lindqvist-Ash')
+    assert.equal(v2.createdBy, 'Grace Adeyemi')
     assert.equal(v2.policy.checkIns.repeatEveryMinutes, 90)
     assert.equal(v2.policy.sources['checkIns.repeatEveryMinutes']?.policy, 'Westside School (edited)')
 
@@ -553,7 +553,7 @@ describe('the policy API: sources', () => {
       policy: 'Westside School (edited)',
       section: 'Doorstep',
       basis: 'stated',
-      note: 'changed by Helen Lindqvist-Ash on 25 November 2026',
+      note: 'changed by Grace Adeyemi on 25 November 2026',
     })
     assert.deepEqual(v2.policy.sources['staffing.minimumStaff'], version.policy.sources['staffing.minimumStaff'], 'an unchanged setting keeps its source')
     assert.deepEqual(v2.policy.sources['identity.badgeRule'], version.policy.sources['identity.badgeRule'])
@@ -561,7 +561,7 @@ describe('the policy API: sources', () => {
 
     // Governors reviewing the sources read Doorstep's record, not the made-up quote.
     const sources = textOf((await (await signIn(ctx, 'governor@westside.example')).get('/policy/sources')).body)
-    assert.match(sources, /Waits › Wait for parents not at home \(minutes\) 15 Stated Westside School \(edited\), Doorstep changed by Helen Lindqvist-Ash/)
+    assert.match(sources, /Waits › Wait for parents not at home \(minutes\) 15 Stated Westside School \(edited\), Doorstep changed by Grace Adeyemi/)
     assert.doesNotMatch(sources, /Staff will wait 15 minutes/)
   })
 })

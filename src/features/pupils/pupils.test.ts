@@ -419,9 +419,9 @@ describe('pupils: pages and the API check input alike', () => {
 
     const page = await office.post('/pupils/import', { csv: '  ' })
     assert.equal(page.statusCode, 400)
-    assert.deepEqual(summaryOf(page.body), ['Paste the CSV file'])
+    assert.deepEqual(summaryOf(page.body), ['Choose the CSV file, or paste it'])
     const api = await office.json('POST', `/api/v1/schools/${schoolId}/pupils/import`, { csv: '  ' })
     assert.equal(api.statusCode, 400)
-    assert.deepEqual(detailsOf(api.body), ['Paste the CSV file'])
+    assert.deepEqual(detailsOf(api.body), ['Choose the CSV file, or paste it'])
   })
 })

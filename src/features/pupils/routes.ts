@@ -9,7 +9,9 @@ import { doneFlash } from '../../web/flash.ts'
 import { pupilAttendanceSection } from '../attendance/routes.ts'
 import { registerPupilApi } from './api.ts'
 import { pupilFollowUpContext } from '../records/pupil-page.ts'
-import { viewerOf } from '../visits/service.ts'
+import { UploadedFile } from '../../web/uploads.ts'
+import { statusLabels } from '../../domain/visit-lifecycle.ts'
+import { describeWhen, seeAllVisits, viewerOf, visitsFor, visitUsers } from '../visits/service.ts'
 import { ImportRejected, MAX_IMPORT_ROWS, importColumns, importPupils, requiredColumns } from './import.ts'
 import { adultsAtSameAddress, findAgency, findDecline, findPupilAddress, listPupils, type Family } from './repository.ts'
 import {
@@ -193,6 +195,17 @@ export function registerPupilRoutes(app: FastifyInstance): void {
 
   app.post('/pupils/import', { config: { access: importers }, bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
+    // A file chosen (multipart, issue 10 §7) is imported instead of what was pasted; it must be CSV text.
+    const file = body.file instanceof UploadedFile && body.file.size > 0 ? body.file : undefined
+    if (file) {
+      const text = file.text()
+      const looksLikeCsv = /\.(csv|txt)$/i.test(file.filename) || /^text\/|csv|ms-excel/.test(file.mimetype)
+      if (text === null || !looksLikeCsv) {
+        const message = `${file.filename || 'The file'} is not a CSV file. Save it from your spreadsheet or MIS as “CSV UTF-8 (comma delimited)” and choose that file, or paste its contents below`
+        return reply.status(400).page(view('import'), importContext(request, { csv: '', ...errorView([{ field: 'file', message }]) }))
+      }
+      body.csv = text
+    }
     const form = parseForm(importForm, body)
     if (!form.ok) return reply.status(400).page(view('import'), importContext(request, { csv: '', ...errorView(form.errors) }))
     try {
@@ -218,9 +231,15 @@ export function registerPupilRoutes(app: FastifyInstance): void {
     const staff = staffOf(request)
     const family = await requireFamily(pool, staff.schoolId, request.params.pupilId)
     const notes = mayReadRestrictedNotes(staff) ? await readRestrictedNotes(pool, staff, family.pupil.id, clock()) : undefined
+    // The pupil's visits (issue 10 §5): those this person may see, newest plans last, as on the Visits page.
+    const viewer = viewerOf(request)
+    const visits = holdsAnyRole(viewer.roles, visitUsers) ? await visitsFor(pool, viewer, staff.schoolId, { pupilId: family.pupil.id }) : []
     return reply.page(view('pupil'), {
       ...pupilPageContext(staff, family, clock()),
       ...(await pupilFollowUpContext(pool, viewerOf(request), staff.schoolId, family.pupil.id, clock())),
+      visits: visits.map((v) => ({ ...v, when: describeWhen(v), statusLabel: statusLabels[v.status] })),
+      mayPlanVisit: holdsAnyRole(viewer.roles, visitUsers),
+      seesAllVisits: holdsAnyRole(viewer.roles, seeAllVisits),
       notes,
       agreements: await agreementsOfPupil(pool, staff.schoolId, family.pupil.id),
       attendance: await pupilAttendanceSection(pool, staff, family.pupil.id, clock()),

@@ -252,7 +252,7 @@ export const reviewDetails = z.object({
 })
 
 export const importForm = z.object({
-  csv: z.string({ error: 'Paste the CSV file' }).refine((value) => value.trim().length > 0, 'Paste the CSV file'),
+  csv: z.string({ error: 'Choose the CSV file, or paste it' }).refine((value) => value.trim().length > 0, 'Choose the CSV file, or paste it'),
 })
 
 /** The pupils list's search, on the page and in the API (the same limits and messages). */

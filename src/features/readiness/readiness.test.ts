@@ -205,16 +205,16 @@ describe('staff readiness: who may see and change it', () => {
     assert.equal((await governor.get(`/staff/${visitor}/readiness`)).statusCode, 403)
   })
 
-  it('R-STAFF-4 the staff page links to readiness and the menu has "Staff readiness" for those who may see it', async (t) => {
+  it('R-STAFF-4 the staff page links to readiness and the menu has "Readiness" for those who may see it', async (t) => {
     const ctx = await testApp(t)
     const visitor = await userId(ctx.pool, 'visitor@westside.example')
     const head = await signIn(ctx, 'head@westside.example')
     const staffPage = await head.get(`/staff/${visitor}`)
     assert.match(staffPage.body, new RegExp(`href="/staff/${visitor}/readiness"`))
-    assert.match(staffPage.body, /href="\/readiness"[^>]*>\s*Staff readiness/)
+    assert.match(staffPage.body, /href="\/readiness"[^>]*>\s*Readiness/)
     const visitorAgent = await signIn(ctx, 'visitor@westside.example')
     const home = await visitorAgent.get('/')
-    assert.doesNotMatch(home.body, /href="\/readiness"[^>]*>\s*Staff readiness/)
+    assert.doesNotMatch(home.body, /href="\/readiness"[^>]*>\s*Readiness/)
     assert.match(home.body, /href="\/readiness\/me"/)
   })
 })

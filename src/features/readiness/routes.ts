@@ -63,7 +63,7 @@ const readinessUrl = (userId: string) => `/staff/${userId}/readiness`
 
 export function registerReadinessRoutes(app: FastifyInstance): void {
   const { pool, clock } = app.deps
-  addNavigation({ href: '/readiness', text: 'Staff readiness', roles: readinessViewers })
+  addNavigation({ href: '/readiness', text: 'Readiness', roles: readinessViewers })
   addNavigation({ href: '/readiness/me', text: 'Your readiness', roles: ['visitor'] })
 
   // --- Overview and expiring (R-GOV-3) ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ const at = new Date('2026-11-25T10:00:00Z')
 const car: Vehicle = {
   id: '00000000-0000-4000-8000-000000000001',
   ownerUserId: '00000000-0000-4000-8000-000000000002',
-  ownerName: 'Sam Baker-Maple',
+  ownerName: 'Ryan Tilley',
   make: 'Ford',
   model: 'Fiesta',
   registration: 'AB12 CDE',

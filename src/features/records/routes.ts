@@ -4,6 +4,7 @@ import { HttpError, ValidationError, type FieldError } from '../../web/errors.ts
 import { doneFlash } from '../../web/flash.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { addHomePanel } from '../home/panels.ts'
 import { exportPupilChronology, exportVisitChronology, type ExportFormat } from '../chronology/chronology.ts'
 import { pupilViewers } from '../pupils/service.ts'
 import { viewerOf, visitUsers } from '../visits/service.ts'
@@ -11,7 +12,7 @@ import { registerRecordApi } from './api.ts'
 import { possibleOwners } from './repository.ts'
 import { renderHomeVisitCardPdf } from './card-pdf.ts'
 import { actionDoneInput, actionFieldId, actionFromForm, actionInput, OTHER_ROWS, recordFieldId, recordFromForm, recordInput } from './schema.ts'
-import { addAction, completeAction, followUpOverview, homeVisitCard, recordCardLeft, recordChoices, recordPage, saveRecord, visibleAction, type RecordPage } from './service.ts'
+import { addAction, completeAction, followUpOverview, homeFollowUps, homeVisitCard, recordCardLeft, recordChoices, recordPage, saveRecord, visibleAction, type RecordPage } from './service.ts'
 
 type V = { Params: { visitId: string } }
 type P = { Params: { pupilId: string } }
@@ -36,6 +37,16 @@ export function registerRecordRoutes(app: FastifyInstance): void {
   const { pool, clock } = app.deps
   const access = { roles: visitUsers }
   addNavigation({ href: '/follow-ups', text: 'Follow-ups', roles: visitUsers })
+  // Overdue records and actions on the home page (R-REC-1, R-FOLLOW-1), when there are any.
+  addHomePanel({
+    id: 'follow-ups',
+    roles: visitUsers,
+    template: 'records/views/home-panel.njk',
+    load: async (context) => {
+      const followUps = await homeFollowUps(context.pool, viewerOf(context.request), context.school.id, context.clock())
+      return followUps.overdueRecords.length || followUps.overdueActions.length || followUps.myOverdue ? followUps : null
+    },
+  })
 
   // ------------------------------------------------------------ the record (R-REC-1)
   const showRecord = async (request: FastifyRequest<V>, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {

@@ -75,9 +75,15 @@ describe('the run list (R-LIST-1)', () => {
 
     const bad = await office.get('/visits/run-list?date=2026-02-30')
     assert.equal(bad.statusCode, 400)
-    assert.match(textOf(bad.body), /There is a problem Enter a real date, like 2026-11-26/)
+    assert.match(textOf(bad.body), /There is a problem Enter a real date, like 26 11 2026/)
     assert.match(bad.body, /href="#date"/)
-    assert.match(bad.body, /value="2026-02-30"/)
+    assert.match(bad.body, /id="date-day" name="date-day"[^>]*value="30"/, 'the date is shown in its boxes')
+    // Typed in the day, month and year boxes, as the page asks.
+    const typed = await office.get('/visits/run-list?date-day=30&date-month=2&date-year=2026')
+    assert.equal(typed.statusCode, 400)
+    assert.match(textOf(typed.body), /Enter a real date, like 26 11 2026/)
+    assert.match(typed.body, /id="date-day" name="date-day"[^>]*value="30"/)
+    assert.match(textOf((await office.get('/visits/run-list?date-day=1&date-month=12&date-year=2026')).body), /Tuesday 1 December 2026/)
     assert.equal((await office.get('/visits/run-list.csv?date=banana')).statusCode, 400)
     assert.match(textOf((await office.get('/visits/run-list.csv?date=banana')).body), /Enter a real date/)
   })

@@ -32,7 +32,7 @@ export const runListQuery = z.object({
     .string()
     .trim()
     .optional()
-    .refine((value) => !value || isRealDate(value), 'Enter a real date, like 2026-11-26'),
+    .refine((value) => !value || isRealDate(value), 'Enter a real date, like 26 11 2026'),
 })
 
 function isRealDate(value: string): boolean {

@@ -70,7 +70,7 @@ describe('approving a visit (R-APPROVE-1)', () => {
     assert.match(page, /Sent for risk assessment/)
     assert.match(page, /Risk assessment completed: no potential risks found/)
     assert.match(page, /Risk assessment signed off; the visit now awaits approval/)
-    assert.match(page, /Helen Lindqvist-Ash Approved the visit /)
+    assert.match(page, /Grace Adeyemi Approved the visit /)
   })
 
   it('R-APPROVE-1 nobody approves a visit they are going on (King’s Academy Gomer: the DSL on the visit, the associate head approves)', async (t) => {
@@ -120,7 +120,7 @@ describe('approving a visit (R-APPROVE-1)', () => {
     assert.equal(visit.status, 'refused')
     assert.deepEqual(visit.approvals.decisions.map((d) => [d.outcome, d.reason]), [['refused', 'Invite Ms Marsh into school first; she has agreed to come on Friday.']])
     const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
-    assert.match(page, /Refused by Helen Lindqvist-Ash on .*: Invite Ms Marsh into school first/)
+    assert.match(page, /Refused by Grace Adeyemi on .*: Invite Ms Marsh into school first/)
     const change = await visitor.json('PATCH', s.url(`/${visitId}`), { purposeDetail: 'Try again' })
     assert.equal(change.statusCode, 409)
   })

@@ -61,6 +61,21 @@ export const seedVisitsDemo: DemoSeeder = async (client, schools, now) => {
   }
 }
 
+/**
+ * The London date `days` school days after `today` (Monday to Friday; 0 is today itself, so the demo
+ * has a visit on the day it is seeded, even at a weekend, for the day-of-visit pages). A demo seeded on
+ * a Friday plans its visits for the next week, not the weekend (issue 10 §9).
+ */
+export function schoolDaysAhead(today: string, days: number): string {
+  const date = new Date(`${today}T12:00:00Z`)
+  for (let left = days; left > 0; ) {
+    date.setUTCDate(date.getUTCDate() + 1)
+    const weekday = date.getUTCDay()
+    if (weekday !== 0 && weekday !== 6) left -= 1
+  }
+  return date.toISOString().slice(0, 10)
+}
+
 async function plansFromPupils(client: pg.PoolClient, school: DemoSchool, count: number): Promise<DemoVisit[]> {
   const { rows } = await client.query<{ pupil: string; adult: string }>(
     `SELECT p.first_name AS pupil, c.first_name AS adult FROM pupils p
@@ -110,7 +125,7 @@ async function seedVisit(
   const signer = approverRoles.includes('headteacher') ? school.staff.head : school.staff.deputy
   if (!approver || !assessor || !signer) return
 
-  const day = londonDate(new Date(now.getTime() + plan.daysAhead * 86_400_000))
+  const day = schoolDaysAhead(londonDate(now), plan.daysAhead)
   const [leave, start, end, back] = plan.times
   const at = (time: string) => londonInstant(day, time)
   // The history reads like a working week: planned two days ago, assessed that day, approved yesterday.

@@ -64,7 +64,7 @@ describe('planning a visit: staffing (R-STAFF-1..6)', () => {
     const visit = approved.json() as VisitJson & { loneVisit: { lone: boolean; approvedBy: string } }
     assert.equal(visit.status, 'approved')
     assert.equal(visit.loneVisit.lone, true)
-    assert.match(visit.loneVisit.approvedBy, /Helen Lindqvist-Ash/)
+    assert.match(visit.loneVisit.approvedBy, /Grace Adeyemi/)
     assert.ok(visit.history.some((e) => /Decided that it is safe and appropriate for .+ to make this visit alone/.test(e.summary)))
   })
 
@@ -93,14 +93,20 @@ describe('planning a visit: staffing (R-STAFF-1..6)', () => {
     assert.match((response.json() as Problem).detail, /has no DBS check on record\. Record an enhanced DBS check with a barred list check before assigning them to a visit/)
   })
 
-  it('R-STAFF-5 a visitor missing training every visitor must have is blocked', async (t) => {
+  it('R-STAFF-5 a visitor missing training every visitor must have is blocked, as soon as they are chosen', async (t) => {
     const ctx = await testApp(t)
     const s = await school(ctx, 'westside')
     const visitor = await as(ctx, 'visitor', 'westside')
-    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('visitor2'), role: 'second' }] }))
-    const response = await visitor.json('POST', s.url(`/${visitId}/submit`), {})
+    // Issue 10 §2: who cannot go is said when they are chosen, not at Send.
+    const response = await visitor.json('POST', s.url(), await completePlan(ctx, s, 'Leo', 'Hannah', { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('visitor2'), role: 'second' }] }))
     assert.equal(response.statusCode, 400)
     assert.match((response.json() as Problem).detail, /Every visitor must have it\. Record the training, or choose someone else for this visit/)
+    // A draft chosen before the gap arose is still refused at Send.
+    const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('slt'), role: 'second' }] }))
+    await ctx.pool.query('DELETE FROM staff_trainings WHERE school_id = $1 AND user_id = $2', [s.id, await s.staff('slt')])
+    const late = await visitor.json('POST', s.url(`/${visitId}/submit`), {})
+    assert.equal(late.statusCode, 400)
+    assert.match((late.json() as Problem).detail, /Record the training, or choose someone else for this visit/)
   })
 
   it('R-STAFF-6 R-CONTACT-1 each visitor’s role and mobile number are on the plan', async (t) => {
@@ -109,8 +115,8 @@ describe('planning a visit: staffing (R-STAFF-1..6)', () => {
     const visitor = await as(ctx, 'visitor', 'westside')
     const visitId = await createDraft(visitor, s, await completePlan(ctx, s, 'Leo', 'Hannah', { staff: [{ userId: await s.staff('visitor'), role: 'lead' }, { userId: await s.staff('slt'), role: 'note_taker' }] }))
     const page = textOf((await visitor.get(`/visits/${visitId}`)).body)
-    assert.match(page, /Sam Lindqvist-Maple – Lead visitor, mobile 07700900406/)
-    assert.match(page, /Tom Lindqvist-Hazel – Note-taker, mobile 07700900404/)
+    assert.match(page, /Sam Carter – Lead visitor, mobile 07700900406/)
+    assert.match(page, /Laura Quinn – Note-taker, mobile 07700900404/)
   })
 })
 

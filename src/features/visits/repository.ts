@@ -312,6 +312,8 @@ export type VisitListFilter = {
   to?: string | null
   /** Only visits this person is on or created (R-CONF-1). */
   visibleTo?: string
+  /** Only visits about this pupil (the pupil's page). */
+  pupilId?: string
   limit?: number
 }
 
@@ -330,6 +332,10 @@ export async function listVisits(db: Db, schoolId: string, filter: VisitListFilt
   if (filter.to) {
     params.push(filter.to)
     where.push(`v.planned_start < (($${params.length}::date + 1)::timestamp AT TIME ZONE 'Europe/London')`)
+  }
+  if (filter.pupilId) {
+    params.push(filter.pupilId)
+    where.push(`EXISTS (SELECT 1 FROM visit_pupils fp WHERE fp.visit_id = v.id AND fp.school_id = $1 AND fp.pupil_id = $${params.length})`)
   }
   if (filter.visibleTo) {
     params.push(filter.visibleTo)

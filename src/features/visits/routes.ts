@@ -9,7 +9,10 @@ import { riskAssessmentFields, weekdays, type Policy } from '../../policy/schema
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { HttpError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
+import { dateBoxes, dateQuery } from '../../web/form-dates.ts'
 import { addNavigation } from '../../web/navigation.ts'
+import { holdsAnyRole } from '../../domain/roles.ts'
+import { runListReaders } from '../run-list/service.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { familyForPupil, listPupils, type Family } from '../pupils/repository.ts'
 import { listVisitingStaff } from '../readiness/repository.ts'
@@ -40,6 +43,7 @@ import {
   type PlanSection,
 } from './schema.ts'
 import {
+  approvalAtStake,
   approvalPageRoles,
   approveVisit,
   canSeeCodeWord,
@@ -49,6 +53,7 @@ import {
   createVisit,
   describeWhen,
   planOf,
+  readinessForVisit,
   refuseVisit,
   submitVisit,
   viewVisit,
@@ -101,7 +106,9 @@ export function registerVisitRoutes(app: FastifyInstance): void {
 
   // ------------------------------------------------------------ the list (R-CONF-1)
   app.get('/visits', { config: { access: users } }, async (request, reply) => {
-    const query = request.query as Record<string, string | undefined>
+    // The dates come from GOV.UK date inputs (from-day …), or as YYYY-MM-DD in a link.
+    const typed = { from: dateQuery(request.query, 'from'), to: dateQuery(request.query, 'to') }
+    const query = { ...(request.query as Record<string, string | undefined>), ...typed }
     const form = parseForm(listFilter, query)
     const filter = form.ok ? form.data : { status: undefined, from: null, to: null }
     const status = visitStatuses.find((s) => s === filter.status)
@@ -112,6 +119,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     const mayOpenDay = (v: (typeof visits)[number]) => v.staff.some((s) => s.userId === viewer.userId) || [...liveWatchers, 'slt'].some((role) => viewer.roles.includes(role as SchoolRole))
     return reply.status(form.ok ? 200 : 400).page(view('list'), {
       title: 'Visits',
+      mayRunList: holdsAnyRole(viewer.roles, runListReaders),
       visits: visits.map((v) => ({
         ...v,
         statusLabel: statusLabels[v.status],
@@ -120,6 +128,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       })),
       statusItems: [{ value: '', text: 'Any status' }, ...visitStatuses.map((s) => ({ value: s, text: statusLabels[s], selected: s === status }))],
       filter: { from: query.from ?? '', to: query.to ?? '', status: status ?? '' },
+      boxes: { from: dateBoxes(request.query, 'from', typed.from), to: dateBoxes(request.query, 'to', typed.to) },
       ...(form.ok ? {} : errorView(form.errors)),
     })
   })
@@ -168,6 +177,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       action: `/visits/${visit.id}/pupils`,
       searchAction: `/visits/${visit.id}/pupils`,
       visit,
+      approvalChange: await approvalAtStake(pool, schoolOf(request).id, visit, ['pupilIds']),
       ...(await pupilChoice(request, visit.pupils.map((p) => p.id))),
     })
   })
@@ -181,6 +191,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
         action: `/visits/${visit.id}/pupils`,
         searchAction: `/visits/${visit.id}/pupils`,
         visit,
+        approvalChange: await approvalAtStake(pool, schoolOf(request).id, visit, ['pupilIds']),
         ...(await pupilChoice(request, visit.pupils.map((p) => p.id))),
         ...errorView(errors, () => 'pupilIds'),
       })
@@ -239,6 +250,7 @@ export function registerVisitRoutes(app: FastifyInstance): void {
       sectionTitles: planSectionTitles,
       sections,
       current: section,
+      approvalChange: await approvalAtStake(pool, school.id, visit, planSections[section]),
     }
     if (section === 'family') {
       const families = (await Promise.all(visit.pupils.map((p) => familyForPupil(pool, school.id, p.id)))).filter((f): f is Family => Boolean(f))
@@ -267,9 +279,16 @@ export function registerVisitRoutes(app: FastifyInstance): void {
     }
     const staff = await listVisitingStaff(pool, school.id)
     const vehicles = await vehiclesOf(pool, school.id)
-    const staffItems = (selected: unknown, none: string) => [{ value: '', text: none }, ...staff.map((s) => ({ value: s.id, text: `${s.name} (${s.roles.map((r) => roleLabels[r]).join(', ')})`, selected: s.id === selected }))]
+    const readiness = await readinessForVisit(pool, school.id, visit.policy, staff.map((s) => s.id), visit.plannedStart ?? clock())
+    const readinessWord = (id: string) => {
+      const r = readiness.get(id)
+      return !r ? '' : r.blocks.length ? ' – cannot go' : r.warnings.length ? ' – ready, with a warning' : ' – ready'
+    }
+    const staffItems = (selected: unknown, none: string) => [{ value: '', text: none }, ...staff.map((s) => ({ value: s.id, text: `${s.name} (${s.roles.map((r) => roleLabels[r]).join(', ')})${readinessWord(s.id)}`, selected: s.id === selected }))]
     return {
       ...base,
+      cannotGo: staff.flatMap((s) => (readiness.get(s.id)?.blocks.length ? [{ name: s.name, reasons: readiness.get(s.id)!.blocks }] : [])),
+      withWarnings: staff.flatMap((s) => (!readiness.get(s.id)?.blocks.length && readiness.get(s.id)?.warnings.length ? [{ name: s.name, reasons: readiness.get(s.id)!.warnings }] : [])),
       seeCodeWord,
       hasCodeWord: visit.hasCodeWord,
       staffingText: describeStaffing(visit.policy),

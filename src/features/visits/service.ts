@@ -15,8 +15,8 @@ import { formatDate } from '../../domain/dates.ts'
 import { checkHours, londonDate } from '../../domain/hours.ts'
 import { checkNotice, familyDeclinedWarning } from '../../domain/notice.ts'
 import { isAlarmEvent, seesAlarmsOf, type WatchedVisit } from '../../domain/monitoring.ts'
-import { describeRoles, holdsAnyRole, roleLabels, type SchoolRole } from '../../domain/roles.ts'
-import { checkStaffing, type StaffingMessage } from '../../domain/staffing.ts'
+import { describeRoles, holdsAnyRole, joinWords, roleLabels, type SchoolRole } from '../../domain/roles.ts'
+import { checkStaffing, checkVisitorEligibility, type StaffingMessage } from '../../domain/staffing.ts'
 import { riskAssessmentFields, type Policy, type RiskAssessmentField } from '../../policy/schema.ts'
 import { actorOf as requestActor, schoolOf } from '../../web/auth-plugin.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../web/errors.ts'
@@ -36,6 +36,7 @@ import {
   type Hazard,
 } from '../pupils/repository.ts'
 import { findPeople } from '../readiness/repository.ts'
+import { usersWithRoles } from '../live/repository.ts'
 import { staffReadiness, vehicleFor } from '../readiness/service.ts'
 import { checkVehicle, vehicleName } from '../readiness/vehicle-rules.ts'
 import {
@@ -281,35 +282,36 @@ function merge(plan: PlanState, changes: PlanChanges): PlanState {
   return next
 }
 
+/** Which part of the plan each field belongs to (what a change to it does: effectOfChange). */
+const fieldParts: Record<keyof PlanState, PlanPart> = {
+  pupilIds: 'pupils',
+  contactIds: 'adults',
+  addressId: 'address',
+  purposeId: 'purpose',
+  purposeDetail: 'purpose',
+  whyNotInSchool: 'purpose',
+  necessityConfirmed: 'purpose',
+  date: 'time',
+  leaveSchoolAt: 'time',
+  arriveAt: 'time',
+  startAt: 'time',
+  endAt: 'time',
+  finishAt: 'time',
+  backAtSchoolAt: 'time',
+  noticeGivenOn: 'notice',
+  noticeMethod: 'notice',
+  choiceOfTimesOffered: 'notice',
+  noticeExceptionId: 'notice',
+  noticeExceptionReason: 'notice',
+  outOfHoursReason: 'time',
+  responsibleContactUserId: 'time',
+  staff: 'staff',
+  vehicleId: 'vehicle',
+  codeWord: 'codeWord',
+  contingencyPlan: 'itinerary',
+}
 /** Which parts of the plan differ, and which fields (for the history; never values of the code word). */
 function planDiff(before: PlanState, after: PlanState): { parts: PlanPart[]; fields: string[] } {
-  const fieldParts: Record<keyof PlanState, PlanPart> = {
-    pupilIds: 'pupils',
-    contactIds: 'adults',
-    addressId: 'address',
-    purposeId: 'purpose',
-    purposeDetail: 'purpose',
-    whyNotInSchool: 'purpose',
-    necessityConfirmed: 'purpose',
-    date: 'time',
-    leaveSchoolAt: 'time',
-    arriveAt: 'time',
-    startAt: 'time',
-    endAt: 'time',
-    finishAt: 'time',
-    backAtSchoolAt: 'time',
-    noticeGivenOn: 'notice',
-    noticeMethod: 'notice',
-    choiceOfTimesOffered: 'notice',
-    noticeExceptionId: 'notice',
-    noticeExceptionReason: 'notice',
-    outOfHoursReason: 'time',
-    responsibleContactUserId: 'time',
-    staff: 'staff',
-    vehicleId: 'vehicle',
-    codeWord: 'codeWord',
-    contingencyPlan: 'itinerary',
-  }
   const same = (a: unknown, b: unknown) => JSON.stringify(normalise(a)) === JSON.stringify(normalise(b))
   const fields = (Object.keys(fieldParts) as Array<keyof PlanState>).filter((key) => !same(before[key], after[key]))
   const parts = [...new Set(fields.map((key) => fieldParts[key]))]
@@ -369,7 +371,7 @@ type CheckedPlan = {
   approvals: RequiredApproval[]
 }
 
-async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanState, stage: Stage, now: Date, options: { timeChanged: boolean }): Promise<CheckedPlan> {
+async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanState, stage: Stage, now: Date, options: { timeChanged: boolean; staffChanged?: boolean }): Promise<CheckedPlan> {
   const errors: FieldError[] = []
   const warnings: VisitWarning[] = []
   const error = (field: string, message: string) => {
@@ -425,7 +427,10 @@ async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanSta
 
   // Times (R-ITIN-1), in UK time on the visit's date.
   const times = checkTimes(plan, submitting, error)
-  if (times.plannedStart && submitting && options.timeChanged && times.plannedStart.getTime() <= now.getTime()) {
+  // The date, at the page it is typed on (issue 10 §2): not in the past, and not more than a year ahead.
+  const dateProblem = options.timeChanged ? visitDateProblem(plan.date, now) : null
+  if (dateProblem) error('date', dateProblem)
+  if (!dateProblem && times.plannedStart && submitting && options.timeChanged && times.plannedStart.getTime() <= now.getTime()) {
     error('startAt', 'The visit must start in the future. Change the date or the time it starts')
   }
 
@@ -484,6 +489,13 @@ async function checkPlan(db: Db, schoolId: string, policy: Policy, plan: PlanSta
     const result = checkStaffing(policy, { staff: proposed, loneApproved: true, loneRiskAssessmentCompleted: true, at: times.plannedStart ?? now })
     for (const block of result.blocks) error('staff', block.text)
     for (const warning of result.warnings) warnings.push({ code: warning.code, text: warning.text })
+  } else if (options.staffChanged && plan.staff.length > 0) {
+    // A draft's staff page says at once who cannot go and why (issue 10 §2); the rules for the whole team
+    // (two staff, a trained visitor on each visit) wait until the plan is sent.
+    const proposed = await staffReadiness(db, schoolId, staffIds, times.plannedStart ?? now)
+    for (const person of proposed) {
+      for (const block of checkVisitorEligibility(policy, person, times.plannedStart ?? now).blocks) error('staff', block.text)
+    }
   }
 
   // The responsible contact watches from outside the visit.
@@ -590,6 +602,74 @@ type Times = {
   backAtSchoolAt: Date | null
 }
 
+/**
+ * Each visiting member of staff's readiness for this visit (its policy, on its date): shown in the staff
+ * page's choice, so who cannot go, and why, is known before choosing (issue 10 §2).
+ */
+export async function readinessForVisit(db: Db, schoolId: string, policy: Policy, userIds: readonly string[], at: Date): Promise<Map<string, { blocks: string[]; warnings: string[] }>> {
+  const proposed = await staffReadiness(db, schoolId, userIds, at)
+  return new Map(proposed.map((person) => {
+    const check = checkVisitorEligibility(policy, person, at)
+    return [person.userId, { blocks: check.blocks.map((b) => b.text), warnings: check.warnings.map((w) => w.text) }]
+  }))
+}
+
+/**
+ * What saving a change on a page would do to the visit's approval, said before it is saved (issue 10 §3,
+ * R-APPROVE-1): null when nothing is at stake (a draft, or a page whose fields an approver need not see again).
+ * `fields`: the page's fields. Who will know: the approvers it waits for again, by name, and the staff going.
+ */
+export async function approvalAtStake(db: Db, schoolId: string, visit: Visit, fields: readonly string[]): Promise<{ title: string; text: string } | null> {
+  if (visit.status !== 'approved' && visit.status !== 'awaiting_approval') return null
+  const given = visit.decisions.filter((d) => d.approvalRound === visit.approvalRound && d.outcome === 'approved')
+  if (visit.status === 'awaiting_approval' && given.length === 0) return null
+  const state = { status: visit.status, riskAssessmentStatus: visit.riskAssessment?.status ?? null }
+  const parts = [...new Set(fields.flatMap((field) => (Object.hasOwn(fieldParts, field) ? [fieldParts[field as keyof PlanState]] : [])))]
+  const mattering = parts.filter((part) => effectOfChange(state, [part]).newApprovalRound)
+  if (mattering.length === 0) return null
+  const reopens = parts.filter((part) => effectOfChange(state, [part]).reopenRiskAssessment)
+  const what = joinWords(mattering.map((part) => planPartLabels[part]), 'or')
+  const approverRoles = [...new Set(approvalPicture({ userId: '', name: '', roles: [] }, visit).needed.flatMap((a) => a.roles))]
+  const approvers = (await usersWithRoles(db, schoolId, approverRoles)).filter((person) => !visit.staff.some((s) => s.userId === person.id)).map((person) => person.name)
+  const staff = visit.staff.map((s) => s.name)
+  const told = [
+    approvers.length ? `${joinWords(approvers, 'and')} will see it waiting for approval again on their Approvals page` : '',
+    staff.length ? `${joinWords(staff, 'and')} will see that it is no longer approved` : '',
+  ].filter(Boolean)
+  const again = reopens.length ? ` A change to ${joinWords(reopens.map((part) => planPartLabels[part]), 'or')} also re-opens the risk assessment.` : ''
+  if (visit.status === 'approved') {
+    return {
+      title: 'Saving a change here sends the visit back for approval',
+      text: `This visit is approved. Changing ${what} sends it back for approval: it cannot go ahead until it is approved again.${again}${told.length ? ` ${told.join(', and ')}.` : ''}`,
+    }
+  }
+  return {
+    title: 'Saving a change here undoes the approvals given so far',
+    text: `${joinWords([...new Set(given.map((d) => d.decidedByName))], 'and')} ${given.length === 1 ? 'has' : 'have'} approved this visit. Changing ${what} means it must be approved again.${again}${told[0] ? ` ${told[0]}.` : ''}`,
+  }
+}
+
+/** How far ahead a visit may be planned: a school year, and a little. */
+export const PLAN_AHEAD_DAYS = 366
+
+/** "25 11 2026": a date written the way the date fields' hint shows ("For example, 27 3 2027"). */
+export function dateAsTyped(date: string): string {
+  const [year, month, day] = date.split('-').map(Number)
+  return `${day} ${month} ${year}`
+}
+
+/** Why a visit's date cannot be used, or null: in the past (before today in the UK), or over a year ahead. */
+export function visitDateProblem(date: string | null, now: Date): string | null {
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return null
+  const today = londonDate(now)
+  if (date < today) return `The date of the visit must be today or in the future – today is ${dateAsTyped(today)}`
+  const latest = new Date(`${today}T12:00:00Z`)
+  latest.setUTCDate(latest.getUTCDate() + PLAN_AHEAD_DAYS)
+  const last = latest.toISOString().slice(0, 10)
+  if (date > last) return `The date of the visit must be within a year – ${dateAsTyped(last)} or sooner`
+  return null
+}
+
 function checkTimes(plan: PlanState, submitting: boolean, error: (field: string, message: string) => void): Times {
   const none: Times = { plannedStart: null, plannedEnd: null, leaveSchoolAt: null, arriveAt: null, finishAt: null, backAtSchoolAt: null }
   const anyTime = [plan.leaveSchoolAt, plan.arriveAt, plan.startAt, plan.endAt, plan.finishAt, plan.backAtSchoolAt].some(Boolean)
@@ -683,7 +763,7 @@ export async function createVisitIn(client: pg.PoolClient, viewer: Viewer, schoo
       const main = await mainAddressOf(client, schoolId, plan.pupilIds[0])
       if (main) plan = { ...plan, addressId: main.id }
     }
-    const checked = await checkPlan(client, schoolId, policyVersion.policy, plan, 'draft', now, { timeChanged: true })
+    const checked = await checkPlan(client, schoolId, policyVersion.policy, plan, 'draft', now, { timeChanged: true, staffChanged: true })
     if (checked.errors.length) throw new ValidationError(checked.errors)
     const visitId = await insertVisit(client, schoolId, { ...checked.columns, policyVersionId: policyVersion.id, createdBy: viewer.userId, status: 'draft' }, now)
     await replacePupils(client, schoolId, visitId, plan.pupilIds)
@@ -726,7 +806,7 @@ export async function changeVisit(
     const diff = planDiff(before, after)
     if (diff.fields.length === 0) return
     const stage: Stage = visit.status === 'draft' ? 'draft' : 'submit'
-    const checked = await checkPlan(client, schoolId, visit.policy, after, stage, now, { timeChanged: diff.parts.includes('time') })
+    const checked = await checkPlan(client, schoolId, visit.policy, after, stage, now, { timeChanged: diff.parts.includes('time'), staffChanged: diff.parts.includes('staff') })
     if (checked.errors.length) throw new ValidationError(checked.errors)
 
     const ra = visit.riskAssessment
