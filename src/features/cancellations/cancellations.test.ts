@@ -43,7 +43,7 @@ describe('cancellations in writing', () => {
 
     const shown = textOf((await visitor.get(`/visits/${visit.id}`)).body)
     assert.match(shown, /Cancelled: We felt unsafe: A man at the address shouted at us on the phone\./)
-    assert.match(shown, /The reason was sent in writing to Helen Lindqvist-Ash on .* Download the cancellation notice \(PDF\)/)
+    assert.match(shown, /The reason was sent in writing to Grace Adeyemi on .* Download the cancellation notice \(PDF\)/)
     assert.deepEqual(await notificationsOf(ctx, 'head@westside.example', 'cancellation'), [{ title: 'Westside School: a home visit was cancelled', link: `/visits/${visit.id}` }])
     assert.deepEqual(await notificationsOf(ctx, 'office@westside.example', 'cancellation'), [], 'only the policy’s recipients are told')
 
@@ -62,7 +62,7 @@ describe('cancellations in writing', () => {
     assert.match(text, new RegExp(visit.pupil))
     assert.match(text, /Reason: We felt unsafe/)
     assert.match(text, /A man at the address shouted at us on the phone/)
-    assert.match(text, /To: the headteacher \(Helen Lindqvist-Ash\)/)
+    assert.match(text, /To: the headteacher \(Grace Adeyemi\)/)
     // R-CONF-1: who may read the visit reads the notice; a visitor not on it gets "not found".
     assert.equal((await (await signIn(ctx, 'office@westside.example')).get(`/visits/${visit.id}/cancellation-notice.pdf`)).statusCode, 200)
     assert.equal((await (await signIn(ctx, 'visitor2@westside.example')).get(`/visits/${visit.id}/cancellation-notice.pdf`)).statusCode, 404)
