@@ -37,7 +37,9 @@ describe('attendance in a browser', () => {
     await fs.writeFile(xlsxFile, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 6, 0, 8, 0, 0, 0]))
 
     await signInAs(page, 'office@westside.example')
-    await page.getByRole('link', { name: 'Import attendance' }).first().click()
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Reports' }).click()
+    await assertLoaded(journey, 'Reports')
+    await page.getByRole('main').getByRole('link', { name: 'Import attendance' }).click()
     await assertLoaded(journey, 'Import attendance')
     await page.getByLabel('Upload the CSV file').setInputFiles(xlsxFile)
     await page.getByRole('button', { name: 'Import' }).click()
@@ -54,7 +56,9 @@ describe('attendance in a browser', () => {
 
     const dsl = await anotherPerson(journey)
     await signInAs(dsl.page, 'dsl@westside.example')
-    await dsl.page.getByRole('link', { name: 'Attendance', exact: true }).first().click()
+    await dsl.page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Reports' }).click()
+    await assertLoaded(dsl, 'Reports')
+    await dsl.page.getByRole('main').getByRole('link', { name: 'Attendance', exact: true }).click()
     await assertLoaded(dsl, 'Attendance')
     const entry = dsl.page.locator('#flagged > li').filter({ hasText: `${pupil.first} ${pupil.last}` })
     assert.match(await entry.innerText(), /Consider a penalty notice \(a Notice to Improve first\)\. \d+ unauthorised sessions/)
@@ -69,7 +73,9 @@ describe('attendance in a browser', () => {
 
     const governor = await anotherPerson(journey)
     await signInAs(governor.page, 'governor@westside.example')
-    await governor.page.getByRole('link', { name: 'Governors’ report' }).first().click()
+    await governor.page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Reports' }).click()
+    await assertLoaded(governor, 'Reports')
+    await governor.page.getByRole('main').getByRole('link', { name: 'Governors’ report' }).click()
     await assertLoaded(governor, /^Governors’ report/)
     const report = await governor.page.locator('main').innerText()
     for (const heading of ['Visits by purpose and outcome', 'Check-in timeliness', 'Escalations and how fast they were acknowledged', 'Training, DBS and vehicle compliance', 'Attendance']) {

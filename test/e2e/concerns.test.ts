@@ -67,7 +67,9 @@ describe('a safeguarding concern after a visit', () => {
     assert.match(await dsl.page.locator('#action-list').innerText(), /Referral to children’s social care: Referred to the front door \(MASH\) by phone; written referral sent\. \(reference MASH-88231\)/)
     await screenshot(dsl.page, 'concern-3-dsl-referral')
 
-    await dsl.page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Safeguarding concerns' }).click()
+    await dsl.page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Follow-up' }).click()
+    await assertLoaded(dsl, 'Follow-up after visits')
+    await dsl.page.getByRole('main').getByRole('link', { name: 'Safeguarding concerns' }).click()
     await assertLoaded(dsl, 'Safeguarding concerns')
     assert.match(await dsl.page.locator('#concerns').innerText(), /Leo Marsh: Neglect \(disclosure\)/)
     await screenshot(dsl.page, 'concern-4-list')

@@ -237,7 +237,9 @@ describe('planning and authorising a visit in a browser', () => {
     await assertLoaded(journey, 'Run list')
     await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'There is a problem' }).getByRole('link', { name: 'Enter a real date, like 26 11 2026' }).waitFor())
 
-    await menu.getByRole('link', { name: 'Calendar', exact: true }).click()
+    await menu.getByRole('link', { name: 'Visits', exact: true }).click()
+    await assertLoaded(journey, 'Visits')
+    await page.getByRole('main').getByRole('link', { name: 'Calendar', exact: true }).click()
     await assertLoaded(journey, 'Calendar')
     await page.locator('#office-create').click()
     await assertLoaded(journey, 'Calendar')

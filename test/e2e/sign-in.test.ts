@@ -30,6 +30,17 @@ describe('signing in and out in a browser', () => {
       const current = menu.getByRole('link', { name: entry.text, exact: true })
       assert.equal(await current.getAttribute('aria-current'), 'page', `the menu marks “${entry.text}” as the current page`)
       await screenshot(page, `dsl-${entry.href === '/' ? 'home' : entry.href.slice(1).replace(/\//g, '-')}`)
+      // A group of the menu lists its pages: each of them is checked too.
+      if (entry.href === '/follow-up' || entry.href === '/reports') {
+        const pages = await page.getByRole('main').getByRole('link').evaluateAll((links) => links.map((a) => a.getAttribute('href')!))
+        assert.ok(pages.length > 0, `the DSL has pages under “${entry.text}”`)
+        for (const href of pages) {
+          await page.goto(href)
+          await assertLoaded(journey)
+          assert.equal(await menu.getByRole('link', { name: entry.text, exact: true }).getAttribute('aria-current'), 'true', `“${entry.text}” is marked on ${href}`)
+        }
+        await page.goto(entry.href)
+      }
     }
 
     await page.getByRole('banner').getByRole('link', { name: 'Your account' }).click()

@@ -103,6 +103,8 @@ const matrix: Record<string, Allowed> = {
   'POST /sign-out': 'public',
   'POST /schools/switch': 'signed-in',
   'GET /': 'signed-in',
+  'GET /follow-up': 'signed-in',
+  'GET /reports': 'signed-in',
   'GET /staff': STAFF_ADMINS,
   'GET /staff/new': STAFF_ADMINS,
   'POST /staff': STAFF_ADMINS,

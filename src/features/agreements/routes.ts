@@ -72,7 +72,7 @@ function failedWith(error: unknown): FieldError[] | null {
 
 export function registerAgreementRoutes(app: FastifyInstance): void {
   const { pool, clock } = app.deps
-  addNavigation({ href: '/letters', text: 'Letters', roles: letterKeepers }, '/audit')
+  addNavigation({ href: '/letters', text: 'Letters and agreement reviews', roles: letterKeepers, group: 'follow-up', description: 'Agreements due for review, reminder letters to produce and letters to post.' })
 
   // ------------------------------------------------------------ recording an agreement
   const newPage = async (request: FastifyRequest<P>, reply: FastifyReply, body: Record<string, unknown> | null, errors: FieldError[] = [], status = 200) => {

@@ -49,8 +49,8 @@ export async function pupilAttendanceSection(db: Db, staff: Pick<Staff, 'schoolI
 }
 
 export function registerAttendanceRoutes(app: FastifyInstance): void {
-  addNavigation({ href: '/attendance', text: 'Attendance', roles: attendanceFlagReaders })
-  addNavigation({ href: '/attendance/import', text: 'Import attendance', roles: ['office', 'school_admin'] })
+  addNavigation({ href: '/attendance', text: 'Attendance', roles: attendanceFlagReaders, group: 'reports', description: 'Pupils flagged by the policy’s and the national attendance rules, each with why.' })
+  addNavigation({ href: '/attendance/import', text: 'Import attendance', roles: ['office', 'school_admin'], group: 'reports', description: 'Session marks from your MIS export (CSV).' })
   const { pool, clock } = app.deps
   registerAttendanceApi(app)
 

@@ -5,7 +5,6 @@ import { errorView } from '../../web/forms.ts'
 import { seeAllVisits, viewerOf, visitUsers } from '../visits/service.ts'
 import { mondayOf, weekAgenda } from './agenda.ts'
 import { NotFoundError } from '../../web/errors.ts'
-import { addNavigation } from '../../web/navigation.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { staffOf } from '../pupils/service.ts'
 import type { FeedKind } from './repository.ts'
@@ -13,7 +12,6 @@ import { calendarPage, calendarPageRoles, createFeed, feedCalendar, officeFeedMa
 
 /** Calendar feeds (R-ITIN-1): the page that makes and stops them, and the secret .ics URL itself. */
 export function registerCalendarRoutes(app: FastifyInstance): void {
-  addNavigation({ href: '/calendar', text: 'Calendar', roles: calendarPageRoles })
   const { pool, clock, config } = app.deps
 
   const doneMessages: Record<string, string> = {

@@ -43,7 +43,7 @@ const asJson = (notice: CancellationNotice) => ({ ...notice, pdf: `/visits/${not
 
 export function registerCancellationRoutes(app: FastifyInstance): void {
   const { pool } = app.deps
-  addNavigation({ href: '/cancellations', text: 'Cancellations', roles: cancellationReaders }, '/audit')
+  addNavigation({ href: '/cancellations', text: 'Cancellations', roles: cancellationReaders, group: 'follow-up', description: 'Visits cancelled, with their reasons and the written notices sent.' })
 
   app.get<V>('/visits/:visitId/cancellation-notice.pdf', { config: { access: { roles: visitUsers } } }, async (request, reply) => {
     const visit = await readableVisit(request, request.params.visitId)

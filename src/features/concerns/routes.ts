@@ -248,7 +248,7 @@ export function registerConcernRoutes(app: FastifyInstance): void {
     )
   })
 
-  addNavigation({ href: '/concerns', text: 'Safeguarding concerns', roles: concernReaders }, '/staff')
-  addNavigation({ href: '/incidents', text: 'Incidents', roles: incidentReaders }, '/staff')
+  addNavigation({ href: '/concerns', text: 'Safeguarding concerns', roles: concernReaders, group: 'follow-up', description: 'Concerns and disclosures raised by staff, with the DSL’s actions and referrals.' })
+  addNavigation({ href: '/incidents', text: 'Incidents', roles: incidentReaders, group: 'follow-up', description: 'Accidents, abusive behaviour and physical intervention on visits, and risk assessment reviews due.' })
   registerConcernApi(app)
 }

@@ -15,7 +15,7 @@ type V = { Params: { visitId: string } }
 
 export function registerFeedbackRoutes(app: FastifyInstance): void {
   const { pool, clock } = app.deps
-  addNavigation({ href: '/feedback', text: 'Feedback', roles: feedbackReaders }, '/audit')
+  addNavigation({ href: '/feedback', text: 'Staff feedback', roles: feedbackReaders, group: 'reports', description: 'What visiting staff said after their visits, for the policy review.' })
 
   const formPage = async (request: FastifyRequest<V>, reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[] = [], status = 200, thanks = false) => {
     const schoolId = schoolOf(request).id

@@ -71,7 +71,7 @@ export async function remindPolicyReviews(pool: Pool, now: Date): Promise<number
 }
 
 export function registerReviewRoutes(app: FastifyInstance): void {
-  addNavigation({ href: '/reports/policy-review', text: 'Policy review', roles: ['headteacher', 'governor'] })
+  addNavigation({ href: '/reports/policy-review', text: 'Policy review', roles: ['headteacher', 'governor'], group: 'reports', description: 'When the policy is due for review, and the pack gathered for it.' })
   const { pool, clock } = app.deps
 
   app.get('/reports/policy-review', { config: { access: { roles: reviewPackReaders } } }, async (request, reply) => {

@@ -57,7 +57,7 @@ async function administeredSchools(db: Db, userId: string): Promise<Array<{ orga
 }
 
 export function registerGovernanceRoutes(app: FastifyInstance): void {
-  addNavigation({ href: '/reports/governors', text: 'Governors’ report', roles: reportReaders })
+  addNavigation({ href: '/reports/governors', text: 'Governors’ report', roles: reportReaders, group: 'reports', description: 'Visits, cancellations, check-ins, escalations, compliance and attendance for a term, without names.' })
   const { pool, clock } = app.deps
   registerReviewRoutes(app)
 

@@ -9,6 +9,7 @@ import { personReadiness } from '../readiness/service.ts'
 import { listVisits, type VisitListRow } from '../visits/repository.ts'
 import { approvalPageRoles, describeWhen, seeAllVisits, visitUsers, workQueue } from '../visits/service.ts'
 import { londonParts } from '../visits/times.ts'
+import { groupEntries, navGroups, type NavGroup } from '../../web/navigation.ts'
 import { addHomePanel, panelsFor, type HomeContext } from './panels.ts'
 
 const row = (visit: VisitListRow) => ({
@@ -88,4 +89,10 @@ export function registerHomeRoutes(app: FastifyInstance): void {
     const panels = school ? await panelsFor({ pool, clock, request, school, userId: actor.userId, name: actor.name }) : []
     return reply.page('home/views/home.njk', { title: school?.name ?? 'Doorstep', panels })
   })
+  // The menu's groups (src/web/navigation.ts): each page lists the group's pages this person may open.
+  for (const [group, about] of Object.entries(navGroups) as Array<[NavGroup, (typeof navGroups)[NavGroup]]>) {
+    app.get(about.href, { config: { access: 'signed-in' } }, async (request, reply) =>
+      reply.page('home/views/group.njk', { title: about.title, intro: about.intro, links: groupEntries(group, request.school?.roles ?? []) }),
+    )
+  }
 }

@@ -36,7 +36,7 @@ function dateParts(body: Record<string, unknown>, name: string) {
 export function registerRecordRoutes(app: FastifyInstance): void {
   const { pool, clock } = app.deps
   const access = { roles: visitUsers }
-  addNavigation({ href: '/follow-ups', text: 'Follow-ups', roles: visitUsers })
+  addNavigation({ href: '/follow-ups', text: 'Records and follow-up actions', roles: visitUsers, group: 'follow-up', description: 'Visit records still to complete, and follow-up actions with their owners and due dates.' })
   // Overdue records and actions on the home page (R-REC-1, R-FOLLOW-1), when there are any.
   addHomePanel({
     id: 'follow-ups',

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { actorOf, schoolOf } from '../../web/auth-plugin.ts'
 import { doneFlash } from '../../web/flash.ts'
 import { errorView, parseForm } from '../../web/forms.ts'
-import { addNavigation, staffAdmins } from '../../web/navigation.ts'
+import { staffAdmins } from '../../web/navigation.ts'
 import { ADDRESS_MAX, PHONE_MAX, findSchoolDetails, saveSchoolDetails, schoolDetailsForm } from './service.ts'
 
 /**
@@ -13,7 +13,6 @@ export function registerSchoolDetailsRoutes(app: FastifyInstance): void {
   const { pool, clock } = app.deps
   const access = { roles: staffAdmins }
   const page = (schoolName: string, values: { phone: string; address: string }) => ({ title: 'School contact details', schoolName, values, phoneMax: PHONE_MAX, addressMax: ADDRESS_MAX })
-  addNavigation({ href: '/school/details', text: 'School details', roles: staffAdmins })
 
   app.get('/school/details', { config: { access } }, async (request, reply) => {
     const school = schoolOf(request)
