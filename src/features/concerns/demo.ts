@@ -1,7 +1,8 @@
 
 import { recordAudit } from '../../audit/audit.ts'
 import type { DemoSeeder } from '../../demo/seed.ts'
-import { londonTime } from '../../domain/hours.ts'
+import { londonDate } from '../../domain/hours.ts'
+import { schoolDaysBefore } from '../visits/demo.ts'
 import { londonInstant } from '../visits/times.ts'
 
 /**
@@ -25,7 +26,7 @@ export const seedConcernsDemo: DemoSeeder = async (client, schools, now) => {
   )
   const found = rows[0]
   if (!found) return
-  const day = londonTime(new Date(now.getTime() - 3 * 86_400_000)).date
+  const day = schoolDaysBefore(londonDate(now), 3)
   const at = (time: string) => londonInstant(day, time)
   const name = async (userId: string) => (await client.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [userId])).rows[0]!.name
   const visitorName = await name(visitor)

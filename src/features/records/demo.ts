@@ -3,6 +3,7 @@ import { recordAudit } from '../../audit/audit.ts'
 import type { DemoSchool, DemoSeeder } from '../../demo/seed.ts'
 import { londonDate } from '../../domain/hours.ts'
 import { currentPolicy } from '../policy/repository.ts'
+import { schoolDaysBefore } from '../visits/demo.ts'
 import { insertEvent, insertVisit, replaceAdults, replacePupils, replaceStaff } from '../visits/repository.ts'
 import { londonInstant } from '../visits/times.ts'
 
@@ -90,7 +91,7 @@ async function pastVisit(
   const second = school.staff.slt
   if (!found || !lead || !second) return undefined
   const policy = await currentPolicy(client, school.id, now)
-  const day = londonDate(new Date(now.getTime() - plan.daysAgo * 86_400_000))
+  const day = schoolDaysBefore(londonDate(now), plan.daysAgo)
   const [leave, start, end, back] = plan.times.map((time) => londonInstant(day, time)) as [Date, Date, Date, Date]
   const createdAt = new Date(leave.getTime() - 3 * 86_400_000)
   const visitId = await insertVisit(

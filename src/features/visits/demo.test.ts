@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { testApp } from '../../../test/helpers.ts'
-import { schoolDaysAhead } from './demo.ts'
+import { schoolDaysAhead, schoolDaysBefore } from './demo.ts'
 
 /** Issue 10 §9: demo data a person can read. */
 describe('the demo data', () => {
@@ -19,6 +19,8 @@ describe('the demo data', () => {
     assert.equal(schoolDaysAhead('2026-11-27', 1), '2026-11-30', 'Friday + 1 school day is Monday')
     assert.equal(schoolDaysAhead('2026-11-27', 0), '2026-11-27')
     assert.equal(schoolDaysAhead('2026-11-25', 3), '2026-11-30', 'Wednesday + 3 school days is Monday')
+    assert.equal(schoolDaysBefore('2026-11-25', 3), '2026-11-20', 'Wednesday − 3 school days is the Friday before')
+    assert.equal(schoolDaysBefore('2026-11-30', 1), '2026-11-27', 'Monday − 1 school day is Friday')
     const ctx = await testApp(t)
     const { rows } = await ctx.pool.query<{ dow: number }>(`SELECT extract(isodow FROM planned_start AT TIME ZONE 'Europe/London')::int AS dow FROM visits WHERE planned_start IS NOT NULL`)
     assert.ok(rows.length > 0)

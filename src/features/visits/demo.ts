@@ -67,9 +67,18 @@ export const seedVisitsDemo: DemoSeeder = async (client, schools, now) => {
  * a Friday plans its visits for the next week, not the weekend (issue 10 §9).
  */
 export function schoolDaysAhead(today: string, days: number): string {
+  return schoolDaysFrom(today, days, 1)
+}
+
+/** The school day (Monday to Friday) `days` school days before `today`: demo visits that already happened. */
+export function schoolDaysBefore(today: string, days: number): string {
+  return schoolDaysFrom(today, days, -1)
+}
+
+function schoolDaysFrom(today: string, days: number, step: 1 | -1): string {
   const date = new Date(`${today}T12:00:00Z`)
   for (let left = days; left > 0; ) {
-    date.setUTCDate(date.getUTCDate() + 1)
+    date.setUTCDate(date.getUTCDate() + step)
     const weekday = date.getUTCDay()
     if (weekday !== 0 && weekday !== 6) left -= 1
   }
