@@ -60,7 +60,7 @@ describe('attendance in a browser', () => {
     const entry = dsl.page.locator('#flagged > li').filter({ hasText: `${pupil.first} ${pupil.last}` })
     assert.match(await entry.innerText(), /Consider a penalty notice \(a Notice to Improve first\)\. \d+ unauthorised sessions/)
     await screenshot(dsl.page, 'attendance-flags')
-    await entry.getByRole('link', { name: `${pupil.first} ${pupil.last}` }).click()
+    await entry.getByRole('link', { name: `${pupil.first} ${pupil.last}`, exact: true }).click()
     await assertLoaded(dsl, `${pupil.first} ${pupil.last}`)
     const section = await dsl.page.locator('main').innerText()
     assert.match(section, /Flagged by attendance:/)
