@@ -21,6 +21,7 @@ import { registerPushRoutes } from './features/push/routes.ts'
 import { registerPupilRoutes } from './features/pupils/routes.ts'
 import { registerAttendanceRoutes } from './features/attendance/routes.ts'
 import { registerGovernanceRoutes } from './features/governance/routes.ts'
+import { registerReferralPackRoutes } from './features/referral/routes.ts'
 import { registerReadinessRoutes } from './features/readiness/routes.ts'
 import { registerRunListRoutes } from './features/run-list/routes.ts'
 import { registerStaffRoutes } from './features/staff/routes.ts'
@@ -216,6 +217,7 @@ export async function buildApp({ pool, config, clock, logger = false, ...deps }:
   registerPupilRoutes(app)
   registerAttendanceRoutes(app)
   registerGovernanceRoutes(app)
+  registerReferralPackRoutes(app)
   registerVisitRoutes(app)
   registerLiveRoutes(app)
   registerBoardRoutes(app)

@@ -48,6 +48,9 @@ const ownRecord: Record<string, Finder> = {
       RETURNING id, school_id),
     adult AS (INSERT INTO agreement_adults (school_id, agreement_id, contact_id) SELECT school_id, id, :contactId FROM made)
     SELECT id FROM made UNION ALL (SELECT id FROM agreements WHERE school_id = :schoolId ORDER BY id LIMIT 1) LIMIT 1`,
+  // The local authority referral pack (R-ATT-1): one produced for one of the school's pupils.
+  packId: `INSERT INTO referral_packs (school_id, pupil_id, produced_at, produced_by_name, includes_concerns, entries, pdf)
+           VALUES (:schoolId, :pupilId, now(), 'Page walk', false, 0, '\\x25504446'::bytea) RETURNING id`,
   letterId: `SELECT coalesce((SELECT id FROM letters WHERE school_id = :schoolId ORDER BY id LIMIT 1), '00000000-0000-4000-8000-000000000000')`,
   // After the visit (R-FOLLOW-1): a follow-up action about one of the school's pupils.
   actionId: `INSERT INTO follow_up_actions (school_id, pupil_id, description, owner_user_id, due_on, created_by_name, created_at)

@@ -8,7 +8,8 @@ import { anotherPerson, assertLoaded, screenshot, signInAs, startJourney } from 
 /**
  * Attendance in a browser (R-ATT-1, R-GOV-3): the office uploads a MIS export (a CSV file the test writes, as
  * SIMS would: names and registration group beside the marks) after first choosing a spreadsheet by mistake; the
- * DSL sees the pupil flagged with why and opens their page with its chart; a governor reads the term's report.
+ * DSL sees the pupil flagged with why, opens their page with its chart, produces the referral pack for the local
+ * authority and marks it sent; a governor reads the term's report.
  * Every page is checked with axe.
  */
 
@@ -63,13 +64,35 @@ describe('attendance in a browser', () => {
     const entry = dsl.page.locator('#flagged > li').filter({ hasText: `${pupil.first} ${pupil.last}` })
     assert.match(await entry.innerText(), /Consider a penalty notice \(a Notice to Improve first\)\. \d+ unauthorised sessions/)
     await screenshot(dsl.page, 'attendance-flags')
-    await entry.getByRole('link', { name: `${pupil.first} ${pupil.last}` }).click()
+    await entry.getByRole('link', { name: `${pupil.first} ${pupil.last}`, exact: true }).click()
     await assertLoaded(dsl, `${pupil.first} ${pupil.last}`)
     const section = await dsl.page.locator('main').innerText()
     assert.match(section, /Flagged by attendance:/)
     assert.match(section, /Attendance by month \(the figures in the chart\)/)
     assert.equal(await dsl.page.locator('svg[role="img"]').count(), 1)
     await screenshot(dsl.page, 'attendance-pupil')
+
+    // The referral pack (R-ATT-1): produced from the pupil's page, then marked sent to the local authority.
+    await dsl.page.getByRole('link', { name: /Produce the referral pack for the local authority/ }).click()
+    await assertLoaded(dsl, `Referral pack: ${pupil.first} ${pupil.last}`)
+    assert.match(await dsl.page.locator('#contents').innerText(), /attendance: .*% this school year/)
+    await screenshot(dsl.page, 'referral-pack-produce')
+    await dsl.page.getByRole('button', { name: 'Produce the referral pack' }).click()
+    await assertLoaded(dsl, `Referral pack: ${pupil.first} ${pupil.last}`)
+    assert.match(await dsl.page.locator('.govuk-notification-banner').innerText(), /Referral pack produced/)
+    const pdf = await dsl.page.request.get(await dsl.page.getByRole('link', { name: 'Open the referral pack (PDF)' }).getAttribute('href') ?? '')
+    assert.equal(pdf.headers()['content-type'], 'application/pdf')
+    assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-')
+    await dsl.page.getByLabel('Day').fill('25')
+    await dsl.page.getByLabel('Month').fill('11')
+    await dsl.page.getByLabel('Year').fill('2026')
+    await dsl.page.getByRole('button', { name: 'Mark sent to the local authority' }).click()
+    await assertLoaded(dsl, `Referral pack: ${pupil.first} ${pupil.last}`)
+    assert.match(await dsl.page.locator('main').innerText(), /Sent to the local authority\s+25 November 2026, marked by/)
+    await dsl.page.getByRole('link', { name: 'All referral packs' }).click()
+    await assertLoaded(dsl, 'Referral packs for the local authority')
+    assert.match(await dsl.page.locator('#sent').innerText(), new RegExp(`${pupil.first} ${pupil.last}`))
+    await screenshot(dsl.page, 'referral-packs')
 
     const governor = await anotherPerson(journey)
     await signInAs(governor.page, 'governor@westside.example')
@@ -106,6 +129,8 @@ describe('attendance in a browser', () => {
     const pages: Array<[string, string]> = [
       ['dsl@westside.example', '/attendance'],
       ['dsl@westside.example', '/attendance/import'],
+      ['dsl@westside.example', '/referral-packs'],
+      ['dsl@westside.example', `/pupils/${rows[0]!.id}/referral-pack`],
       ['dsl@westside.example', '/reports/governors'],
       ['head@westside.example', '/reports/policy-review'],
       ['trust.admin@demo-trust.example', '/reports/governors/schools'],

@@ -80,7 +80,7 @@ const INCIDENT_READERS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 
 /** R-RISK-4: the review of the standing risk assessment after an incident. */
 const RISK_REVIEWERS = ['headteacher', 'associate_head'] as const
 
-/** Attendance (R-ATT-1, decision 0026): importing marks from the MIS, and the flags for the attendance lead (a senior leader) and the DSL team. */
+/** Attendance (R-ATT-1, decisions 0026, 0027): importing marks from the MIS, and the flags and referral packs for the attendance lead (a senior leader) and the DSL team. */
 const ATTENDANCE_IMPORTERS = ['headteacher', 'slt', 'office', 'school_admin'] as const
 const ATTENDANCE_FLAGS = ['headteacher', 'associate_head', 'dsl', 'deputy_dsl', 'slt'] as const
 /** Governors' reports (R-GOV-3): governors and the senior staff and admins who prepare them; side by side for trust admins (the service checks). */
@@ -183,6 +183,15 @@ const matrix: Record<string, Allowed> = {
   'POST /attendance/import': ATTENDANCE_IMPORTERS,
   'POST /api/v1/schools/:schoolId/attendance/import': ATTENDANCE_IMPORTERS,
   'GET /api/v1/schools/:schoolId/attendance/flags': ATTENDANCE_FLAGS,
+  'GET /pupils/:pupilId/referral-pack': ATTENDANCE_FLAGS,
+  'POST /pupils/:pupilId/referral-pack': ATTENDANCE_FLAGS,
+  'GET /referral-packs': ATTENDANCE_FLAGS,
+  'GET /referral-packs/:packId': ATTENDANCE_FLAGS,
+  'GET /referral-packs/:packId/pack.pdf': ATTENDANCE_FLAGS,
+  'POST /referral-packs/:packId/sent': ATTENDANCE_FLAGS,
+  'GET /api/v1/schools/:schoolId/referral-packs': ATTENDANCE_FLAGS,
+  'POST /api/v1/schools/:schoolId/pupils/:pupilId/referral-packs': ATTENDANCE_FLAGS,
+  'POST /api/v1/schools/:schoolId/referral-packs/:packId/sent': ATTENDANCE_FLAGS,
   'GET /reports/governors': GOVERNOR_REPORTS,
   'GET /reports/governors.pdf': GOVERNOR_REPORTS,
   'GET /reports/governors.csv': GOVERNOR_REPORTS,

@@ -126,6 +126,12 @@ const hartonRecord: Record<string, Finder> = {
      adult AS (INSERT INTO agreement_adults (school_id, agreement_id, contact_id) SELECT school_id, id, :contactId FROM agreement)
      SELECT id FROM agreement`,
   ],
+  // The local authority referral pack (R-ATT-1): one for a Harton pupil.
+  packId: [
+    'SELECT id FROM referral_packs WHERE school_id = :schoolId ORDER BY id LIMIT 1',
+    `INSERT INTO referral_packs (school_id, pupil_id, produced_at, produced_by_name, includes_concerns, entries, pdf)
+     VALUES (:schoolId, :pupilId, now(), 'Harton probe', false, 0, '\\x25504446'::bytea) RETURNING id`,
+  ],
   letterId: [
     'SELECT id FROM letters WHERE school_id = :schoolId ORDER BY id LIMIT 1',
     `WITH review AS (

@@ -45,7 +45,23 @@ export async function pupilAttendanceSection(db: Db, staff: Pick<Staff, 'schoolI
       ...(threshold ? [{ value: threshold, label: `Policy threshold ${threshold}%` }] : []),
     ],
   })
-  return { hasMarks: true as const, ...figures, chart, mayReadFlags: holdsAnyRole(staff.roles, attendanceFlagReaders), referralText: referralText(figures.referral) }
+  return { hasMarks: true as const, ...figures, chart, mayReadFlags: holdsAnyRole(staff.roles, attendanceFlagReaders), referralText: referralText(figures.referral), beside: await besideAttendance(db, staff.schoolId, pupilId) }
+}
+
+/** What sits beside the pupil's attendance (issue 11 point 3): how many visits, agreements and letters, linking to them on the page. */
+async function besideAttendance(db: Db, schoolId: string, pupilId: string) {
+  const { rows } = await db.query<{ visits: number; lastVisit: Date | null; agreements: number; openAgreements: number; letters: number; lastLetter: Date | null }>(
+    `SELECT (SELECT count(*)::int FROM visits v JOIN visit_pupils vp ON vp.school_id = v.school_id AND vp.visit_id = v.id
+              WHERE v.school_id = $1 AND vp.pupil_id = $2 AND v.status = 'completed') AS visits,
+            (SELECT max(coalesce(v.arrived_at, v.planned_start)) FROM visits v JOIN visit_pupils vp ON vp.school_id = v.school_id AND vp.visit_id = v.id
+              WHERE v.school_id = $1 AND vp.pupil_id = $2 AND v.status = 'completed') AS "lastVisit",
+            (SELECT count(*)::int FROM agreements a WHERE a.school_id = $1 AND a.pupil_id = $2) AS agreements,
+            (SELECT count(*)::int FROM agreements a WHERE a.school_id = $1 AND a.pupil_id = $2 AND a.status = 'open') AS "openAgreements",
+            (SELECT count(*)::int FROM letters l JOIN agreements a ON a.school_id = l.school_id AND a.id = l.agreement_id WHERE l.school_id = $1 AND a.pupil_id = $2) AS letters,
+            (SELECT max(l.produced_at) FROM letters l JOIN agreements a ON a.school_id = l.school_id AND a.id = l.agreement_id WHERE l.school_id = $1 AND a.pupil_id = $2) AS "lastLetter"`,
+    [schoolId, pupilId],
+  )
+  return rows[0]!
 }
 
 export function registerAttendanceRoutes(app: FastifyInstance): void {

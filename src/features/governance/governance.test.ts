@@ -93,6 +93,47 @@ describe('governors’ reports', () => {
     for (const name of await namesAt(ctx.pool, 'Westside School')) assert.ok(!csv.body.includes(name), `no name in the CSV: ${name}`)
   })
 
+  it('R-GOV-3 incidents by type and visit records completed late, against the policy’s hours, on the page, in the PDF and CSV and side by side; no names', async (t) => {
+    const ctx = await testApp(t)
+    const governor = await signIn(ctx, 'governor@harton.example')
+    const lateIn = (text: string) => Number(/Completed late (\d+)/.exec(text)?.[1])
+    const before = textOf((await governor.get('/reports/governors?term=autumn-2026')).body)
+    assert.match(before, /The policy asks for the visit record within 24 hours of the visit/)
+    // The demo's visit to Callum (signed out, no completed record): its record completed three days later.
+    const { rowCount } = await ctx.pool.query(
+      `INSERT INTO visit_records (visit_id, school_id, status, created_at, updated_by_name, updated_at, completed_by_name, completed_at)
+       SELECT v.id, v.school_id, 'completed', now(), 'Late writer', now(), 'Late writer', v.planned_end + interval '3 days'
+         FROM visits v JOIN schools s ON s.id = v.school_id
+        WHERE s.name = 'Harton Academy' AND v.signed_out_at IS NOT NULL AND v.status = 'completed' AND v.planned_start >= '2026-09-01'
+          AND NOT EXISTS (SELECT 1 FROM visit_records r WHERE r.visit_id = v.id AND r.status = 'completed')
+        ORDER BY v.planned_start LIMIT 1
+       ON CONFLICT (visit_id) DO UPDATE SET status = 'completed', completed_at = EXCLUDED.completed_at, completed_by_name = 'Late writer'`,
+    )
+    assert.equal(rowCount, 1)
+    const page = await governor.get('/reports/governors?term=autumn-2026')
+    const text = textOf(page.body)
+    assert.equal(lateIn(text), lateIn(before) + 1)
+    assert.match(page.body, /<h2 class="govuk-heading-m" id="incidents">Incidents on home visits<\/h2>/)
+    assert.match(text, /Incidents by type Type Incidents Trip or fall 1 Accident 0 Abusive or threatening behaviour 0 Physical intervention 0 Other 0/)
+    assert.match(text, /1 of them asks for a review of the standing risk assessment not yet done/)
+    const main = mainOf(page.body)
+    for (const name of await namesAt(ctx.pool, 'Harton Academy')) assert.ok(!main.includes(name), `no name on the page: ${name}`)
+    assert.doesNotMatch(main, /paving slab/, 'nothing anyone wrote')
+
+    const { text: pdfText } = await readPdf((await governor.get('/reports/governors.pdf?term=autumn-2026')).rawPayload)
+    assert.match(pdfText, /Incidents on home visits/)
+    assert.match(pdfText, /Trip or fall 1/)
+    assert.match(pdfText, new RegExp(`Completed late ${lateIn(text)}`))
+    const rows = parse((await governor.get('/reports/governors.csv?term=autumn-2026')).body, { bom: true, columns: true }) as Array<Record<string, string>>
+    assert.equal(rows.find((r) => r.Table === 'Incidents by type' && r.Item === 'Trip or fall')?.Value, '1')
+    assert.equal(rows.find((r) => r.Table === 'Visit records' && r.Item === 'Completed late' && r.Measure === 'Visits')?.Value, String(lateIn(text)))
+
+    const trust = await signIn(ctx, 'trust.admin@demo-trust.example')
+    const across = mainOf((await trust.get('/reports/governors/schools?term=autumn-2026')).body)
+    assert.match(across, /Incidents by type: incidents Item .* Trip or fall 1 0 0 0 0/)
+    assert.match(across, /Visit records: visits Item .* Completed late/)
+  })
+
   it('R-GOV-3 a chosen period; bad dates re-render with the error summary, and the files refuse them', async (t) => {
     const ctx = await testApp(t)
     const head = await signIn(ctx, 'head@westside.example')

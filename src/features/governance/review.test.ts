@@ -41,4 +41,36 @@ describe('the annual policy review', () => {
     const visitor = await signIn(ctx, 'visitor@harton.example')
     assert.equal((await visitor.get('/reports/policy-review')).statusCode, 403)
   })
+
+  it('R-GOV-2 the review pack gathers incidents (counts by type) and staff feedback since the last review; the comments only for the head', async (t) => {
+    const ctx = await testApp(t)
+    const { rows } = await ctx.pool.query<{ schoolId: string; visitId: string; userId: string }>(
+      `SELECT v.school_id AS "schoolId", v.id AS "visitId", vs.user_id AS "userId" FROM visits v JOIN schools s ON s.id = v.school_id
+         JOIN visit_staff vs ON vs.visit_id = v.id WHERE s.name = 'Harton Academy' ORDER BY v.planned_start, vs.user_id LIMIT 1`,
+    )
+    const { schoolId, visitId, userId } = rows[0]!
+    await ctx.pool.query(
+      `INSERT INTO incidents (school_id, visit_id, kind, happened_at, location, what_happened, reported_by_name, recorded_at)
+       VALUES ($1, $2, 'abusive_behaviour', '2026-11-25T09:00:00Z', 'The doorstep', 'Shouted at from the window', 'Harton visitor', '2026-11-25T09:30:00Z')`,
+      [schoolId, visitId],
+    )
+    await ctx.pool.query(
+      `INSERT INTO visit_feedback (school_id, visit_id, user_id, period_from, felt_safe, briefing_enough, check_ins_worked, comments, given_at)
+       VALUES ($1, $2, $3, '2026-11-25', 'mostly', 'yes', 'partly', 'The second check-in came while we were still inside', '2026-11-25T09:45:00Z')`,
+      [schoolId, visitId, userId],
+    )
+    const head = await signIn(ctx, 'head@harton.example')
+    const text = textOf((await head.get('/reports/policy-review')).body)
+    assert.match(text, /Incidents on home visits 1 incident was recorded in the period/)
+    assert.match(text, /Abusive or threatening behaviour 1/)
+    assert.doesNotMatch(text, /Shouted at from the window/)
+    assert.match(text, /Feedback from staff who made visits 1 answer since 25 November 2026/)
+    assert.match(text, /Mostly 1/)
+    assert.match(text, /The second check-in came while we were still inside/)
+    const governor = await signIn(ctx, 'governor@harton.example')
+    const forGovernors = textOf((await governor.get('/reports/policy-review')).body)
+    assert.match(forGovernors, /Feedback from staff who made visits 1 answer/)
+    assert.doesNotMatch(forGovernors, /The second check-in came/)
+    assert.match(forGovernors, /The comments are for the headteacher and associate head/)
+  })
 })

@@ -3,7 +3,8 @@ import { recordAudit } from '../../audit/audit.ts'
 import { inTransaction, type Pool } from '../../db/pool.ts'
 import { formatDate } from '../../domain/dates.ts'
 import { reviewStatus } from '../../domain/policy-review.ts'
-import { describeRoles } from '../../domain/roles.ts'
+import { describeRoles, holdsAnyRole } from '../../domain/roles.ts'
+import { feedbackReaders, feedbackSummary } from '../feedback/service.ts'
 import { riskAssessmentFields } from '../../policy/schema.ts'
 import { schoolOf } from '../../web/auth-plugin.ts'
 import { addNavigation } from '../../web/navigation.ts'
@@ -82,7 +83,10 @@ export function registerReviewRoutes(app: FastifyInstance): void {
     const status = reviewStatus(policy.review, today)
     const since = policy.review.lastReviewedOn < today ? policy.review.lastReviewedOn : today
     const report = await governorsReport(pool, school, { from: since, to: today, label: `${formatDate(since)} to ${formatDate(today)}` }, now)
-    const gathered = report.sections.filter((s) => ['cancellations', 'escalations', 'check-ins', 'visits'].includes(s.id))
+    const gathered = report.sections.filter((s) => ['incidents', 'cancellations', 'escalations', 'check-ins', 'visits'].includes(s.id))
+    // Staff feedback since the last review (the feedback's own period): the counts for every reader of the pack, the comments only for the feedback's readers.
+    const feedback = await feedbackSummary(pool, feedbackReaders, school.id, now)
+    const mayReadComments = holdsAnyRole(school.roles, feedbackReaders)
     const standing = policy.riskAssessment.standingAssessment
     return reply.page('governance/views/review.njk', {
       title: 'Policy review',
@@ -95,6 +99,8 @@ export function registerReviewRoutes(app: FastifyInstance): void {
         ...section,
         svg: section.chart ? barChart({ id: `review-chart-${index}`, title: section.chart.title, max: section.chart.percent ? 100 : undefined, bars: section.chart.bars.map((b) => ({ label: b.label.length > 12 ? `${b.label.slice(0, 11)}…` : b.label, value: b.value })) }) : undefined,
       })),
+      feedback: { ...feedback, comments: mayReadComments ? feedback.comments : [] },
+      mayReadComments,
       standing: standing ? { name: standing.name, updateAfterVisits: standing.updateAfterVisits, prompts: policy.riskAssessment.requiredFields.map((field) => riskAssessmentFields[field]) } : undefined,
     })
   })

@@ -5,6 +5,7 @@ import { formatDate } from '../../domain/dates.ts'
 import { alarmKindLabels, type AlarmKind } from '../../domain/monitoring.ts'
 import { statusLabels, visitOutcomeLabels, type VisitOutcome, type VisitStatus } from '../../domain/visit-lifecycle.ts'
 import { cancelReasons, type CancelReason } from '../live/service.ts'
+import { incidentKinds, type IncidentKind } from '../concerns/schema.ts'
 import { currentPolicy } from '../policy/repository.ts'
 import { ukToday } from '../pupils/service.ts'
 import { listVehicles } from '../readiness/repository.ts'
@@ -300,6 +301,72 @@ async function attendanceSection(db: Db, schoolId: string, from: string, to: str
   }
 }
 
+/** Incidents on home visits in the period (R-INC-1): counts by type, and physical interventions; no names, no words. */
+async function incidentsSection(db: Db, schoolId: string, from: string, to: string): Promise<Section> {
+  const { rows } = await db.query<{ kind: IncidentKind; n: number; reviewPending: number }>(
+    `SELECT kind, count(*)::int AS n, count(*) FILTER (WHERE risk_review_of IS NOT NULL AND risk_reviewed_at IS NULL)::int AS "reviewPending"
+       FROM incidents WHERE school_id = $1 AND (happened_at AT TIME ZONE 'Europe/London') BETWEEN $2::timestamp AND $3::timestamp GROUP BY kind`,
+    [schoolId, ...periodParams(from, to)],
+  )
+  const count = new Map(rows.map((r) => [r.kind, r.n]))
+  const total = rows.reduce((sum, r) => sum + r.n, 0)
+  const pending = rows.reduce((sum, r) => sum + r.reviewPending, 0)
+  const kinds = Object.keys(incidentKinds) as IncidentKind[]
+  return {
+    id: 'incidents',
+    heading: 'Incidents on home visits',
+    intro: [
+      `${total} ${total === 1 ? 'incident was' : 'incidents were'} recorded in the period. Counts by type only: no names and nothing anyone wrote.`,
+      pending ? `${pending} of them ${pending === 1 ? 'asks' : 'ask'} for a review of the standing risk assessment not yet done.` : '',
+    ].filter(Boolean),
+    tables: [{ id: 'incidents-kind', caption: 'Incidents by type', head: ['Type', 'Incidents'], rows: kinds.map((kind) => [incidentKinds[kind], count.get(kind) ?? 0]), empty: '' }],
+    chart: total ? { title: 'Incidents by type', bars: kinds.filter((kind) => count.get(kind)).map((kind) => ({ label: incidentKinds[kind], value: count.get(kind)! })) } : undefined,
+  }
+}
+
+/**
+ * Visit records against the policy's time to complete them (R-REC-1, records.completeWithinHours of each visit's own
+ * policy version): of the visits the staff went out on in the period, records completed in time, completed late, and
+ * still not completed (overdue, or not yet due) as at `at`.
+ */
+async function recordsSection(db: Db, schoolId: string, from: string, to: string, at: Date, hoursNow: number): Promise<Section> {
+  const { rows } = await db.query<{ onTime: number; late: number; overdue: number; notDue: number }>(
+    `WITH ended AS (
+       SELECT coalesce(v.monitoring_ended_at, v.expected_end_at, v.planned_end)
+                + make_interval(hours => (pv.policy -> 'records' ->> 'completeWithinHours')::int) AS due_at,
+              r.completed_at
+         FROM visits v JOIN policy_versions pv ON pv.id = v.policy_version_id
+         LEFT JOIN visit_records r ON r.school_id = v.school_id AND r.visit_id = v.id AND r.status = 'completed'
+        WHERE v.school_id = $1 AND v.signed_out_at IS NOT NULL AND v.status <> 'in_progress'
+          AND (v.planned_start AT TIME ZONE 'Europe/London') BETWEEN $2::timestamp AND $3::timestamp)
+     SELECT count(*) FILTER (WHERE completed_at IS NOT NULL AND completed_at <= due_at)::int AS "onTime",
+            count(*) FILTER (WHERE completed_at IS NOT NULL AND completed_at > due_at)::int AS late,
+            count(*) FILTER (WHERE completed_at IS NULL AND due_at < $4)::int AS overdue,
+            count(*) FILTER (WHERE completed_at IS NULL AND due_at >= $4)::int AS "notDue"
+       FROM ended`,
+    [schoolId, ...periodParams(from, to), at],
+  )
+  const r = rows[0]!
+  const total = r.onTime + r.late + r.overdue + r.notDue
+  return {
+    id: 'records',
+    heading: 'Visit records completed late',
+    intro: [`The policy asks for the visit record within ${hoursNow} hours of the visit (each visit is measured against the policy it was planned under). Of ${total} ${total === 1 ? 'visit' : 'visits'} the staff went out on in the period, ${r.late} ${r.late === 1 ? 'record was' : 'records were'} completed late.`],
+    tables: [{
+      id: 'records-timeliness',
+      caption: 'Visit records',
+      head: ['Record', 'Visits', 'Share'],
+      rows: [
+        ['Completed in time', r.onTime, pct(r.onTime, total)],
+        ['Completed late', r.late, pct(r.late, total)],
+        ['Not completed, overdue', r.overdue, pct(r.overdue, total)],
+        ['Not completed, not yet due', r.notDue, pct(r.notDue, total)],
+      ],
+      empty: '',
+    }],
+  }
+}
+
 /** The whole report for one school. `at` is now; `to` after today is reported to today for readiness. */
 export async function governorsReport(db: Db, school: { id: string; name: string }, period: { from: string; to: string; label: string }, at: Date): Promise<Report> {
   const today = ukToday(at)
@@ -309,6 +376,8 @@ export async function governorsReport(db: Db, school: { id: string; name: string
     await cancellationsSection(db, school.id, period.from, period.to),
     await checkInSection(db, school.id, period.from, period.to),
     await escalationSection(db, school.id, period.from, period.to),
+    await incidentsSection(db, school.id, period.from, period.to),
+    await recordsSection(db, school.id, period.from, period.to, at, (await currentPolicy(db, school.id, at)).policy.records.completeWithinHours),
     await readinessSection(db, school.id, readinessAt),
     await attendanceSection(db, school.id, period.from, period.to, at),
   ]

@@ -93,6 +93,33 @@ describe('reading the policy', () => {
     assert.match((await visitor.get('/')).body, /<a class="govuk-service-navigation__link" href="\/policy"/)
   })
 
+  it('R-GOV-2 publishing the reviewed policy records the review: last reviewed today, the next review one cycle on, in the audit history', async (t) => {
+    const ctx = await testApp(t)
+    const { schoolId, version: v1 } = await westside(ctx)
+    ctx.clock.advance(40 * 86_400_000)
+    const head = await signIn(ctx, 'head@westside.example')
+    await head.post('/policy/edit/waits', sectionForm('waits', v1.policy, { 'waits.parentsNotPresentMinutes': '15' }))
+    const check = await head.get('/policy/edit/publish')
+    assert.match(textOf(check.body), /The annual review The policy was last reviewed on 25 November 2026\..* This version is the reviewed policy/)
+    // Without the tick, the review dates stay as they were.
+    await head.post('/policy/edit/publish', publishForm(today(ctx), 'Parents not at home: wait 15 minutes.'))
+    const v2 = await latestPolicyVersion(ctx.pool, schoolId)
+    assert.equal(v2.policy.review.lastReviewedOn, '2026-11-25')
+    ctx.clock.advance(60_000)
+    await head.post('/policy/edit/waits', sectionForm('waits', v2.policy, { 'waits.parentsNotPresentMinutes': '10' }))
+    const published = await head.post('/policy/edit/publish', publishForm(today(ctx), 'Reviewed by the governors: wait 10 minutes.', { reviewed: 'yes' }))
+    assert.equal(published.statusCode, 303, textOf(published.body).slice(0, 600))
+    const v3 = await latestPolicyVersion(ctx.pool, schoolId)
+    assert.equal(v3.policy.review.lastReviewedOn, today(ctx))
+    assert.equal(today(ctx), '2027-01-04')
+    assert.equal(v3.policy.review.cycleMonths, 12)
+    assert.equal(v3.policy.review.nextReviewDate, '2028-01-04')
+    const audit = await ctx.pool.query<{ summary: string }>(`SELECT summary FROM audit_log WHERE school_id = $1 AND action = 'policy.published' ORDER BY at DESC LIMIT 1`, [schoolId])
+    assert.match(audit.rows[0]!.summary, /recording the policy’s review on 4 January 2027/)
+    const visitor = await signIn(ctx, 'visitor@westside.example')
+    assert.match(textOf((await visitor.get('/policy')).body), /It was last reviewed on 4 January 2027\./)
+  })
+
   it('R-GOV-2 an adopted preset has a real next review date: the cycle after the day it was adopted', async (t) => {
     const ctx = await testApp(t)
     const { version } = await westside(ctx)

@@ -222,7 +222,7 @@ export function registerPolicyRoutes(app: FastifyInstance): void {
     const body = (request.body ?? {}) as Body
     const parts = ['day', 'month', 'year'].map((part) => str(body, `effectiveFrom-${part}`))
     const effectiveFrom = parts.every((part) => part === '') ? '' : `${parts[2]}-${parts[1]!.padStart(2, '0')}-${parts[0]!.padStart(2, '0')}`
-    const result = await publishDraft(pool, ctx, { effectiveFrom, note: str(body, 'note'), replaceNewer: str(body, 'replaceNewer') === 'yes' })
+    const result = await publishDraft(pool, ctx, { effectiveFrom, note: str(body, 'note'), replaceNewer: str(body, 'replaceNewer') === 'yes', reviewed: str(body, 'reviewed') === 'yes' })
     if (!result.ok) return reply.status(400).page('policy/views/publish.njk', await publishPage(ctx, body, result.formErrors))
     return reply.redirect(`/policy/versions/${result.version.id}`, 303)
   })
@@ -241,7 +241,7 @@ export function registerPolicyRoutes(app: FastifyInstance): void {
       issues,
       changes: state.draft ? changedSettings(state.latest.policy, state.draft.policy) : [],
       scheduled,
-      values: { note: str(body, 'note'), replaceNewer: str(body, 'replaceNewer') },
+      values: { note: str(body, 'note'), replaceNewer: str(body, 'replaceNewer'), reviewed: str(body, 'reviewed') },
       dateValue: { day: str(body, 'effectiveFrom-day'), month: str(body, 'effectiveFrom-month'), year: str(body, 'effectiveFrom-year') },
       errorList: [...formView.errorList, ...issues.map((issue) => ({ text: issue.message, href: issue.href }))],
       fieldErrors: formView.fieldErrors,

@@ -1,3 +1,4 @@
+import { addMonthsIso } from '../../domain/attendance.ts'
 import type pg from 'pg'
 import { recordAudit, type Actor } from '../../audit/audit.ts'
 import { inTransaction, type Db, type Pool } from '../../db/pool.ts'
@@ -227,7 +228,8 @@ function issueOf(error: PolicyError, policy: Policy): PolicyIssue {
   return { ...error, section, href: `/policy/edit/${section.slug}#${id}` }
 }
 
-export type PublishInput = { effectiveFrom: string; note: string }
+/** `reviewed`: this version is the outcome of the annual review (R-GOV-2): publishing it records the review. */
+export type PublishInput = { effectiveFrom: string; note: string; reviewed?: boolean }
 export type PublishResult =
   | { ok: true; version: PolicyVersion }
   | { ok: false; formErrors: FieldError[]; policyErrors: PolicyError[] }
@@ -250,6 +252,15 @@ function checkPublishInput(input: PublishInput, today: string): FieldError[] {
  * must not be in the past. Settings that changed from `basePolicy` get the school's own source.
  * The version row, its audit entry and (from a draft) the draft's removal are one transaction.
  */
+/** A reviewed version (R-GOV-2): last reviewed today, next review one cycle on (the cycle as the draft sets it). */
+function withReview(candidate: Record<string, unknown>, reviewed: boolean, today: string): Record<string, unknown> {
+  const review = candidate.review
+  if (!reviewed || review === null || typeof review !== 'object') return candidate
+  const cycle = Number((review as Record<string, unknown>).cycleMonths)
+  if (!Number.isInteger(cycle) || cycle < 1) return candidate
+  return { ...candidate, review: { ...review, lastReviewedOn: today, nextReviewDate: addMonthsIso(today, cycle) } }
+}
+
 async function publish(
   pool: Pool,
   ctx: PolicyContext,
@@ -261,7 +272,7 @@ async function publish(
   const latest = await latestPolicyVersion(pool, ctx.schoolId)
   const candidate =
     input.policy !== null && typeof input.policy === 'object' && !Array.isArray(input.policy)
-      ? { ...(input.policy as Record<string, unknown>), version: latest.version + 1, effectiveFrom: isRealDate(input.effectiveFrom) ? input.effectiveFrom : today }
+      ? withReview({ ...(input.policy as Record<string, unknown>), version: latest.version + 1, effectiveFrom: isRealDate(input.effectiveFrom) ? input.effectiveFrom : today }, input.reviewed === true, today)
       : input.policy
   const validation = validatePolicy(candidate, { today })
   const policyErrors = validation.ok ? [] : validation.errors
@@ -285,12 +296,13 @@ async function publish(
         action: 'policy.published',
         subjectType: 'policy_version',
         subjectId: saved.id,
-        summary: `Published version ${saved.version} of the home-visit policy, in force from ${formatDate(saved.effectiveFrom)}: ${note}`,
+        summary: `Published version ${saved.version} of the home-visit policy, in force from ${formatDate(saved.effectiveFrom)}${input.reviewed ? `, recording the policy’s review on ${formatDate(today)} (next review by ${saved.policy.review.nextReviewDate ? formatDate(saved.policy.review.nextReviewDate) : "not set"})` : ''}: ${note}`,
         change: {
           version: saved.version,
           effectiveFrom: saved.effectiveFrom,
           note,
           previousVersion: previous.version,
+          reviewed: input.reviewed === true,
           settings: changes.map((change) => ({ setting: change.label, path: change.path, before: change.before ?? null, after: change.after ?? null })),
         },
       },
