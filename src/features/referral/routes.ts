@@ -16,7 +16,7 @@ const access = { roles: referralPackMakers }
 
 /** The referral pack for the local authority (R-ATT-1): produced from a flagged pupil, kept, listed, marked sent. */
 export function registerReferralPackRoutes(app: FastifyInstance): void {
-  addNavigation({ href: '/referral-packs', text: 'Referral packs', roles: referralPackMakers })
+  addNavigation({ href: '/referral-packs', text: 'Referral packs', roles: referralPackMakers, group: 'reports', description: 'Attendance referral packs for the local authority: produced, and when each was sent.' })
   const { pool, clock } = app.deps
 
   const producePage = async (request: FastifyRequest<P>, extra: Record<string, unknown> = {}) => {
