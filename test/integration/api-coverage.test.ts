@@ -50,6 +50,27 @@ const apiEquivalent: Record<string, string> = {
   // Alerts on phones
   'POST /push/subscriptions': 'POST /api/v1/push/subscriptions',
   'POST /account/alerts/:subscriptionId/turn-off': 'DELETE /api/v1/push/subscriptions',
+  // After the visit (issue 9 §10) and attendance (issue 11).
+  'POST /attendance/import': 'POST /api/v1/schools/{schoolId}/attendance/import',
+  'POST /visits/:visitId/concerns/new': 'POST /api/v1/schools/{schoolId}/concerns',
+  'POST /pupils/:pupilId/concerns/new': 'POST /api/v1/schools/{schoolId}/concerns',
+  'POST /concerns/:concernId/actions': 'POST /api/v1/schools/{schoolId}/concerns/{concernId}/actions',
+  'POST /concerns/:concernId/close': 'POST /api/v1/schools/{schoolId}/concerns/{concernId}/close',
+  'POST /visits/:visitId/incidents/new': 'POST /api/v1/schools/{schoolId}/visits/{visitId}/incidents',
+  'POST /incidents/:incidentId/risk-review': 'POST /api/v1/schools/{schoolId}/incidents/{incidentId}/risk-review',
+  'POST /pupils/:pupilId/agreements': 'POST /api/v1/schools/{schoolId}/pupils/{pupilId}/agreements',
+  'POST /agreements/:agreementId/review': 'POST /api/v1/schools/{schoolId}/agreements/{agreementId}/reviews',
+  'POST /agreements/:agreementId/letters': 'POST /api/v1/schools/{schoolId}/agreements/{agreementId}/letters',
+  'POST /letters/:letterId/posted': 'POST /api/v1/schools/{schoolId}/letters/{letterId}/posted',
+  'POST /letters/template': 'PUT /api/v1/schools/{schoolId}/letter-template',
+  'POST /visits/:visitId/feedback': 'POST /api/v1/schools/{schoolId}/visits/{visitId}/feedback',
+  'POST /visits/:visitId/record': 'PUT /api/v1/schools/{schoolId}/visits/{visitId}/record',
+  'POST /visits/:visitId/card-left': 'POST /api/v1/schools/{schoolId}/visits/{visitId}/card-left',
+  'POST /visits/:visitId/actions': 'POST /api/v1/schools/{schoolId}/visits/{visitId}/actions',
+  'POST /pupils/:pupilId/actions': 'POST /api/v1/schools/{schoolId}/pupils/{pupilId}/actions',
+  'POST /actions/:actionId/done': 'POST /api/v1/schools/{schoolId}/actions/{actionId}/done',
+  'POST /pupils/:pupilId/referral-pack': 'POST /api/v1/schools/{schoolId}/pupils/{pupilId}/referral-packs',
+  'POST /referral-packs/:packId/sent': 'POST /api/v1/schools/{schoolId}/referral-packs/{packId}/sent',
 }
 
 /** Page-only actions, and why. */
@@ -98,6 +119,7 @@ const notYetInApi: string[] = [
   'POST /pupils/:pupilId/declines',
   'POST /pupils/:pupilId/declines/:declineId/withdraw',
   'POST /staff/:userId/readiness/description',
+  'POST /school/details',
 ]
 
 describe('API coverage of the pages’ actions (issue 10 point 13)', () => {

@@ -82,7 +82,8 @@ describe('the visit record (R-REC-1)', () => {
     assert.match(form.body, /name="leftAt"[^>]*value="14:52"/)
     const hannahKey = await hannahOf(ctx)
     const visitorKey = /value="(staff-[0-9a-f-]+)"[^>]*checked/.exec(form.body)![1]!
-    assert.match(page, /Is this a safeguarding concern\? Tell the DSL at once/)
+    assert.match(page, /Is this a safeguarding concern\? Raise it with the DSL now : writing it here does not tell them/)
+    assert.match(form.body, new RegExp(`href="/visits/${visitId}/concerns/new"`))
 
     // Save and continue later: a draft.
     const saved = await visitor.post(`/visits/${visitId}/record`, { present: [hannahKey], arrivedAt: '13:58', leftAt: '', discussed: '', intent: 'save' })
@@ -160,7 +161,7 @@ describe('the visit record (R-REC-1)', () => {
       assert.match(home, /After visits 1 visit record is overdue/)
     }
     const visitorAgain = await signIn(ctx, 'visitor@westside.example')
-    assert.match(textOf((await visitorAgain.get('/')).body), /What you can do/)
+    assert.match(textOf((await visitorAgain.get('/')).body), /Your next visits/)
     assert.doesNotMatch(textOf((await visitorAgain.get('/')).body), /visit record is overdue/)
     const list = textOf((await dsl.get('/follow-ups')).body)
     assert.match(list, /Visit records not completed in time Leo Marsh Overdue Not started, due 26 November 2026 at 15:20\./)

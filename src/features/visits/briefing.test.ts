@@ -275,7 +275,7 @@ describe('finding the briefing (R-BRIEF-1)', () => {
     assert.equal(byClient.statusCode, 403)
     assert.equal((await auditActions(ctx, 'visit.briefing_viewed')).length, 2, 'the refused reads are not recorded as views')
 
-    await ok(await visitor.json('POST', s.url(`/${visitId}/cancel`), { reason: 'Mum will come into school on Friday.' }))
+    await ok(await visitor.json('POST', s.url(`/${visitId}/cancel`), { cancelReason: 'other', reason: 'Mum will come into school on Friday.' }))
     const cancelled = await visitor.json('GET', url)
     assert.equal(cancelled.statusCode, 409)
     assert.match((cancelled.json() as { detail: string }).detail, /This visit was cancelled, so it has no briefing\./)
