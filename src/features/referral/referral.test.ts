@@ -76,7 +76,7 @@ describe('referral pack for the local authority (R-ATT-1)', () => {
     const pupilPage = textOf((await slt.get(`/pupils/${pupilId}`)).body)
     assert.match(pupilPage, /Produce the referral pack for the local authority/)
     assert.match(pupilPage, /Agreements with the family: 1 \(1 open\)/)
-    assert.match(pupilPage, /Home visits made: 1 ?, the last on 22 November 2026/)
+    assert.match(pupilPage, /Home visits made: 1 ?, the last on 20 November 2026/)
     assert.match(pupilPage, /Letters sent: 1 ?, the last on 20 October 2026/)
 
     const form = await slt.get(`/pupils/${pupilId}/referral-pack`)
