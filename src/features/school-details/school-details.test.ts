@@ -73,13 +73,14 @@ describe('school contact details', () => {
     assert.deepEqual(await auditOf(ctx.pool), [])
   })
 
-  it('R-CONF-1 only a school admin or the headteacher: the office is refused, and the menu offers the page only to them', async (t) => {
+  it('R-CONF-1 only a school admin or the headteacher: the office is refused, and the Staff page offers it to them', async (t) => {
     const ctx = await testApp(t)
     const office = await signIn(ctx, 'office@westside.example')
     assert.equal((await office.get('/school/details')).statusCode, 403)
     assert.equal((await office.post('/school/details', { phone: '01632 960 009', address: '' })).statusCode, 403)
     assert.doesNotMatch((await office.get('/')).body, /href="\/school\/details"/)
     const admin = await signIn(ctx, 'admin@westside.example')
-    assert.match((await admin.get('/')).body, /href="\/school\/details"/)
+    assert.match(textOf((await admin.get('/staff')).body), /School details: the school’s phone number and address/)
+    assert.match((await admin.get('/staff')).body, /href="\/school\/details"/)
   })
 })
