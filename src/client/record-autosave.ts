@@ -44,8 +44,8 @@ async function save(target: HTMLFormElement): Promise<void> {
     const answer = (await response.json().catch(() => ({}))) as { saved?: boolean; version?: number; savedAt?: string; errors?: Array<{ message: string }> }
     if (response.ok && answer.saved && answer.version) {
       versionField(target).value = String(answer.version)
-      const at = answer.savedAt ? new Date(answer.savedAt) : new Date()
-      say(`Draft saved at ${at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' })}`)
+      // The time is the server's (its clock), never the phone's.
+      say(answer.savedAt ? `Draft saved at ${new Date(answer.savedAt).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' })}` : 'Draft saved')
     } else {
       changed = true
       say(`Not saved yet: ${answer.errors?.[0]?.message ?? 'Doorstep could not save the draft'}. What you typed is still here.`)
